@@ -1,0 +1,1 @@
+"""Drivers for serial and network time clocks, behind one interface (drivers.base)."""

@@ -1,0 +1,134 @@
+"""``monitor init``, ``monitor config check`` and ``monitor users``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from monitor.cli import AppContext, UserError, pass_app
+from monitor.config import load_config
+from monitor.errors import ConfigError
+from monitor.store import ROLES
+
+
+def _read_password(password_file: Path | None, prompt: str) -> str:
+    if password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read the password file {password_file}: {exc.strerror}") from None
+        password = text.splitlines()[0] if text else ""
+        if not password:
+            raise UserError(f"the password file {password_file} is empty")
+        return password
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@click.command()
+@click.option("--admin", "admin_name", default="admin", show_default=True, help="Name of the first admin user.")
+@click.option(
+    "--password-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Read the admin password from the first line of this file instead of prompting.",
+)
+@pass_app
+def init(app: AppContext, admin_name: str, password_file: Path | None) -> None:
+    """Create the database (safe to run again) and the first admin user."""
+    store = app.store(create=True)
+    try:
+        if store.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'"):
+            click.echo(f"Database ready at {store.path} (an admin user already exists).")
+            return
+        password = _read_password(password_file, f"Password for {admin_name}")
+        store.add_user(admin_name, password, role="admin", actor=app.actor)
+        click.echo(f"Database created at {store.path}; admin user {admin_name!r} added.")
+    finally:
+        store.close()
+
+
+@click.group()
+def config() -> None:
+    """Check the configuration file."""
+
+
+@config.command("check")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def config_check(ctx: click.Context, file: Path | None) -> None:
+    """Validate FILE (default: the --config file) and list every problem at once."""
+    app: AppContext = ctx.obj
+    target = file or app.config_path or Path("config.toml")
+    try:
+        loaded = load_config(target)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(problem, err=True)
+        noun = "problem" if len(exc.problems) == 1 else "problems"
+        click.echo(f"{target}: {len(exc.problems)} {noun}.", err=True)
+        ctx.exit(2)
+    click.echo(
+        f"{target}: OK ({len(loaded.devices)} device(s), database {loaded.storage.database}, zone {loaded.site.timezone})"
+    )
+
+
+@click.group()
+def users() -> None:
+    """Web users: admin, hr, manager (a manager sees only their units)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--unit", "units", multiple=True, help="Unit code a manager is responsible for (repeatable).")
+@click.option("--name", "full_name", help="Full name, shown on pages.")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def users_add(app: AppContext, username: str, role: str, units: tuple[str, ...], full_name: str | None, password_file: Path | None) -> None:
+    """Add a web user."""
+    store = app.store()
+    try:
+        password = _read_password(password_file, f"Password for {username}")
+        store.add_user(username, password, role=role, units=units, full_name=full_name, actor=app.actor)
+    finally:
+        store.close()
+    click.echo(f"User {username!r} added ({role}).")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def users_passwd(app: AppContext, username: str, password_file: Path | None) -> None:
+    """Set a user's password."""
+    store = app.store()
+    try:
+        rows = [u for u in store.users() if u["username"] == username]
+        if not rows:
+            raise UserError(f"no user {username!r} (list them with 'monitor users list')")
+        password = _read_password(password_file, f"New password for {username}")
+        user = rows[0]
+        store.add_user(username, password, role=user["role"], units=user["units"], full_name=user["full_name"],
+                       actor=app.actor, replace=True)
+    finally:
+        store.close()
+    click.echo(f"Password of {username!r} changed.")
+
+
+@users.command("list")
+@pass_app
+def users_list(app: AppContext) -> None:
+    """List web users."""
+    store = app.store()
+    try:
+        for user in store.users():
+            units = ",".join(user["units"]) or "-"
+            click.echo(f"{user['username']:<16} {user['role']:<8} {units:<20} {user['full_name'] or ''}")
+    finally:
+        store.close()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init)
+    cli.add_command(config)
+    cli.add_command(users)

@@ -1,0 +1,448 @@
+"""The configuration: ``config.toml`` parsed once into frozen dataclasses.
+
+Order of precedence: code defaults, then the TOML file, then environment overrides
+(``MONITOR_DATABASE``). Nothing reads the config at import time.
+
+Validation collects *every* problem before failing, each as one line
+``FILE:LINE: key.path: what is wrong (what is allowed)``, so ``monitor config check``
+can list them all at once. Array-of-tables entries are counted from 0
+(``devices[0]`` is the first ``[[devices]]``), as TOML tools and JSON paths do.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from drivers.base import BAUDRATES, PROTOCOLS, DeviceSettings
+from monitor.errors import ConfigError
+
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_DATABASE = "attendance.db"
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    name: str = "Attendance monitor"
+    timezone: str = DEFAULT_TIMEZONE
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class StorageConfig:
+    database: Path = Path(DEFAULT_DATABASE)
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    """One ``[[devices]]`` entry: how to reach it (``settings``) and how to collect."""
+
+    settings: DeviceSettings
+    unit: str | None = None
+    enabled: bool = True
+    poll_seconds: int = 300
+    max_clock_offset_seconds: int = 120
+
+    @property
+    def id(self) -> str:
+        return self.settings.id
+
+    @property
+    def protocol(self) -> str:
+        return self.settings.protocol
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None
+    site: SiteConfig = field(default_factory=SiteConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    devices: tuple[DeviceConfig, ...] = ()
+    # sections owned by later features are kept as validated plain data
+    sections: Mapping[str, Any] = field(default_factory=dict)
+
+    def device(self, device_id: str) -> DeviceConfig:
+        for device in self.devices:
+            if device.id == device_id:
+                return device
+        from monitor.errors import NotFound
+
+        known = ", ".join(d.id for d in self.devices) or "none configured"
+        raise NotFound(f"no device {device_id!r} in {self.path or 'the config'} (devices: {known})")
+
+
+# --- locating keys in the file, for line numbers ---------------------------------------
+
+
+class _Locator:
+    """Finds the line of a key path in the TOML text (best effort, never raises)."""
+
+    _header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+        if not path:
+            return None
+        # walk headers: find the block for the table/array part of the path
+        table_parts: list[str] = []
+        index: int | None = None
+        rest = list(path)
+        # consume leading names (and one index) that name a [table] or [[array]]
+        while rest and isinstance(rest[0], str):
+            candidate = ".".join(table_parts + [rest[0]])
+            if self._find_header(candidate) is None and not (len(rest) > 1 and isinstance(rest[1], int)):
+                break
+            table_parts.append(rest.pop(0))
+            if rest and isinstance(rest[0], int):
+                index = rest.pop(0)
+                break
+        start = 0
+        end = len(self.lines)
+        if table_parts:
+            found = self._find_header(".".join(table_parts), index)
+            if found is None:
+                return None
+            start = found
+            end = self._next_header(found + 1)
+            if not rest:
+                return start + 1
+        key = str(rest[0]) if rest else None
+        if key is None:
+            return None
+        pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        for number in range(start, end):
+            if pattern.match(self.lines[number]):
+                return number + 1
+        # a dotted or nested key: report the table's header
+        return start + 1 if table_parts else None
+
+    def _find_header(self, name: str, index: int | None = None) -> int | None:
+        seen = -1
+        for number, line in enumerate(self.lines):
+            match = self._header.match(line)
+            if match and match.group(2).replace(" ", "") == name.replace(" ", ""):
+                seen += 1
+                if index is None or seen == index:
+                    return number
+        return None
+
+    def _next_header(self, start: int) -> int:
+        for number in range(start, len(self.lines)):
+            if self._header.match(self.lines[number]):
+                return number
+        return len(self.lines)
+
+
+def format_path(path: tuple[str | int, ...]) -> str:
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += ("." if text else "") + part
+    return text
+
+
+class Checker:
+    """Collects validation problems with key paths and line numbers.
+
+    Section parsers use it to read typed values; a wrong value is recorded and a
+    default returned, so parsing goes on and every problem is reported at once.
+    """
+
+    def __init__(self, source: str, text: str):
+        self.source = source
+        self.locator = _Locator(text)
+        self.problems: list[str] = []
+
+    def problem(self, path: tuple[str | int, ...], message: str) -> None:
+        line = self.locator.line_of(path)
+        where = f"{self.source}:{line}" if line else self.source
+        self.problems.append(f"{where}: {format_path(path)}: {message}")
+
+    def table(self, value: Any, path: tuple[str | int, ...]) -> Mapping[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.problem(path, f"must be a table, not {_kind(value)}")
+            return {}
+        return value
+
+    def known_keys(
+        self, table: Mapping[str, Any], allowed: set[str] | Mapping[str, Any], path: tuple[str | int, ...]
+    ) -> None:
+        for key in table:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else f"; known keys: {', '.join(sorted(allowed))}"
+            self.problem(path + (key,), f"unknown key{hint}")
+
+    def get(
+        self,
+        table: Mapping[str, Any],
+        key: str,
+        kind: type | tuple[type, ...],
+        path: tuple[str | int, ...],
+        default: Any = None,
+        *,
+        required: bool = False,
+        choices: tuple[Any, ...] | None = None,
+        check: Callable[[Any], str | None] | None = None,
+    ) -> Any:
+        full = path + (key,)
+        if key not in table:
+            if required:
+                self.problem(full, "is required")
+            return default
+        value = table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        # TOML booleans are ints to Python; keep them apart
+        if isinstance(value, bool) and bool not in kinds:
+            ok = False
+        elif float in kinds and isinstance(value, int) and not isinstance(value, bool):
+            ok = True
+        else:
+            ok = isinstance(value, kinds)
+        if not ok:
+            names = " or ".join(_type_name(k) for k in kinds)
+            self.problem(full, f"must be {names}, not {_kind(value)} {value!r}")
+            return default
+        if choices is not None and value not in choices:
+            allowed = ", ".join(str(c) for c in choices)
+            self.problem(full, f"{value!r} is not one of {allowed}" if isinstance(value, str) else f"{value} is not one of {allowed}")
+            return default
+        if check is not None:
+            message = check(value)
+            if message:
+                self.problem(full, message)
+                return default
+        return value
+
+
+def _type_name(kind: type) -> str:
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "an array", dict: "a table"}.get(
+        kind, kind.__name__
+    )
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "a table"
+    return type(value).__name__
+
+
+# --- sections -------------------------------------------------------------------------
+
+SITE_KEYS = {"name", "timezone"}
+STORAGE_KEYS = {"database"}
+DEVICE_KEYS = {
+    "id",
+    "name",
+    "protocol",
+    "port",
+    "url",
+    "baudrate",
+    "unit",
+    "timeout",
+    "enabled",
+    "poll_seconds",
+    "max_clock_offset_seconds",
+}
+
+
+def _check_zone(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r} (use an IANA name such as {DEFAULT_TIMEZONE!r})"
+    return None
+
+
+def _check_id(value: str) -> str | None:
+    if not ID_PATTERN.match(value):
+        return f"{value!r} is not a valid id (letters, digits, '-', '_', '.'; at most 64)"
+    return None
+
+
+def _positive(value: int | float) -> str | None:
+    return None if value > 0 else f"{value} must be greater than 0"
+
+
+def parse_site(checker: Checker, raw: Any) -> SiteConfig:
+    table = checker.table(raw, ("site",))
+    checker.known_keys(table, SITE_KEYS, ("site",))
+    return SiteConfig(
+        name=checker.get(table, "name", str, ("site",), SiteConfig.name),
+        timezone=checker.get(table, "timezone", str, ("site",), DEFAULT_TIMEZONE, check=_check_zone),
+    )
+
+
+def parse_storage(checker: Checker, raw: Any, base: Path) -> StorageConfig:
+    table = checker.table(raw, ("storage",))
+    checker.known_keys(table, STORAGE_KEYS, ("storage",))
+    database = checker.get(table, "database", str, ("storage",), DEFAULT_DATABASE)
+    path = Path(database).expanduser()
+    return StorageConfig(database=path if path.is_absolute() else base / path)
+
+
+def parse_devices(checker: Checker, raw: Any) -> tuple[DeviceConfig, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        checker.problem(("devices",), "must be an array of tables: write each device as [[devices]]")
+        return ()
+    devices: list[DeviceConfig] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(raw):
+        path: tuple[str | int, ...] = ("devices", index)
+        table = checker.table(entry, path)
+        protocol = checker.get(table, "protocol", str, path, required=True, choices=tuple(sorted(PROTOCOLS)))
+        driver_options: Mapping[str, tuple[type, Any]] = {}
+        default_baudrate = 115200
+        if protocol:
+            driver_options, default_baudrate = _driver_options(checker, protocol, path)
+        checker.known_keys(table, DEVICE_KEYS | set(driver_options), path)
+        device_id = checker.get(table, "id", str, path, required=True, check=_check_id)
+        if device_id in seen:
+            checker.problem(path + ("id",), f"{device_id!r} is already used by devices[{seen[device_id]}]")
+        elif device_id:
+            seen[device_id] = index
+        port = checker.get(table, "port", str, path)
+        url = checker.get(table, "url", str, path)
+        if port and url:
+            checker.problem(path + ("url",), "give either port or url, not both")
+        elif not port and not url and "port" not in table and "url" not in table:
+            checker.problem(path, "needs port (COM3, /dev/ttyUSB0) or url (socket://host:port, tcp://host:4370)")
+        options: dict[str, Any] = {}
+        for name, (kind, default) in driver_options.items():
+            options[name] = checker.get(table, name, kind, path, default)
+        settings = DeviceSettings(
+            id=device_id or f"device-{index}",
+            protocol=protocol or "",
+            port=port or url or "",
+            name=checker.get(table, "name", str, path, "") or (device_id or ""),
+            baudrate=checker.get(table, "baudrate", int, path, default_baudrate, choices=BAUDRATES),
+            timeout=float(checker.get(table, "timeout", float, path, 3.0, check=_positive)),
+            options=options,
+        )
+        devices.append(
+            DeviceConfig(
+                settings=settings,
+                unit=checker.get(table, "unit", str, path),
+                enabled=checker.get(table, "enabled", bool, path, True),
+                poll_seconds=checker.get(table, "poll_seconds", int, path, 300, check=_positive),
+                max_clock_offset_seconds=checker.get(
+                    table, "max_clock_offset_seconds", int, path, 120, check=_positive
+                ),
+            )
+        )
+    return tuple(devices)
+
+
+def _driver_options(checker: Checker, protocol: str, path: tuple[str | int, ...]) -> tuple[Mapping[str, tuple[type, Any]], int]:
+    from drivers.base import driver_class
+
+    try:
+        cls = driver_class(protocol)
+    except ImportError as exc:
+        checker.problem(path + ("protocol",), f"the {protocol!r} driver cannot be loaded: {exc}")
+        return {}, 115200
+    return cls.options, cls.default_baudrate
+
+
+# Later features register their top-level sections here: name -> parser(checker, raw).
+# The parser returns validated plain data that lands in Config.sections[name].
+SECTION_PARSERS: dict[str, Callable[[Checker, Any], Any]] = {}
+CORE_SECTIONS = {"site", "storage", "devices"}
+
+
+def parse_config(text: str, source: str = "config.toml", base: Path | None = None) -> Config:
+    """Parse and validate TOML text; raise :class:`ConfigError` listing every problem."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        if match:
+            raise ConfigError(
+                f"{source}:{match.group(1)}:{match.group(2)}: invalid TOML: {reason}"
+            ) from None
+        raise ConfigError(f"{source}: invalid TOML: {reason}") from None
+    checker = Checker(source, text)
+    checker.known_keys(raw, CORE_SECTIONS | set(SECTION_PARSERS), ())
+    base = base or Path.cwd()
+    site = parse_site(checker, raw.get("site"))
+    storage = parse_storage(checker, raw.get("storage"), base)
+    devices = parse_devices(checker, raw.get("devices"))
+    sections = {name: parser(checker, raw.get(name)) for name, parser in SECTION_PARSERS.items()}
+    if checker.problems:
+        raise ConfigError(checker.problems)
+    return Config(path=None, site=site, storage=storage, devices=devices, sections=sections)
+
+
+def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:
+    """Read ``path`` (or ``$MONITOR_CONFIG``, or ``./config.toml``).
+
+    With ``required=False`` a missing default file gives the code defaults, so
+    ``monitor init`` works in an empty folder.
+    """
+    explicit = path is not None or "MONITOR_CONFIG" in os.environ
+    file = Path(path or os.environ.get("MONITOR_CONFIG") or "config.toml")
+    if not file.exists():
+        if explicit or required:
+            raise ConfigError(
+                f"{file}: no such config file (copy config.example.toml to {file.name} and edit it, or pass --config PATH)"
+            )
+        config = Config(path=None)
+        return _apply_environment(config, Path.cwd())
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from None
+    config = parse_config(text, source=str(file), base=file.resolve().parent)
+    config = Config(
+        path=file,
+        site=config.site,
+        storage=config.storage,
+        devices=config.devices,
+        sections=config.sections,
+    )
+    return _apply_environment(config, file.resolve().parent)
+
+
+def _apply_environment(config: Config, base: Path) -> Config:
+    override = os.environ.get("MONITOR_DATABASE")
+    if not override:
+        return config
+    path = Path(override).expanduser()
+    return Config(
+        path=config.path,
+        site=config.site,
+        storage=StorageConfig(database=path if path.is_absolute() else Path.cwd() / path),
+        devices=config.devices,
+        sections=config.sections,
+    )

@@ -1,0 +1,157 @@
+"""The connection, transactions, clock and audit trail shared by every store part."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlite_utils import Database
+
+from monitor.errors import StorageError
+from monitor.store.schema import migrations
+
+
+class StoreBase:
+    """One SQLite file in WAL mode, opened through sqlite-utils."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        zone: ZoneInfo | str = "Asia/Ho_Chi_Minh",
+        now: Callable[[], datetime] | None = None,
+        create: bool = False,
+    ):
+        self.path = Path(path)
+        self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+        # an injected clock keeps received-at and audit times deterministic in tests
+        self._now = now or (lambda: datetime.now(self.zone))
+        if not create and not self.path.exists():
+            raise StorageError(
+                f"no database at {self.path}: run 'monitor init' first (or check [storage] database in the config)"
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 30000")
+            self.db = Database(conn)
+            self.db.enable_wal()
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if create:
+                migrations.apply(self.db)
+            elif migrations.pending(self.db):
+                # later versions add migrations; applying them is safe and idempotent
+                migrations.apply(self.db)
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open the database {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> StoreBase:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- time -------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The current time, aware, in the site's zone."""
+        moment = self._now()
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=self.zone)
+        return moment.astimezone(self.zone)
+
+    def now_text(self) -> str:
+        return self.now().isoformat(timespec="seconds")
+
+    # --- transactions -----------------------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """One write transaction. ``BEGIN IMMEDIATE`` takes the write lock up front, so a
+        read-then-append (the punch hash chain) cannot interleave with another process;
+        nested calls become savepoints."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield self.db
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"the database {self.path} is locked by another process: {exc}") from None
+        try:
+            yield self.db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    # --- small helpers ----------------------------------------------------------------
+
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        cursor = self.db.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description or ()]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def scalar(self, sql: str, params: Any = ()) -> Any:
+        row = self.db.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def get_meta(self, key: str) -> str | None:
+        return self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    # --- audit ------------------------------------------------------------------------
+
+    def audit(
+        self,
+        actor: str,
+        action: str,
+        entity: str,
+        key: str,
+        before: Any = None,
+        after: Any = None,
+        reason: str | None = None,
+    ) -> None:
+        """Record who changed what, when and why; call inside the change's transaction."""
+        self.db.conn.execute(
+            "INSERT INTO audit(at, actor, action, entity, entity_key, before, after, reason) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                self.now_text(),
+                actor,
+                action,
+                entity,
+                key,
+                None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+                None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+                reason,
+            ),
+        )
+
+    def audit_log(self, entity: str | None = None, key: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        clauses, params = [], []
+        if entity:
+            clauses.append("entity = ?")
+            params.append(entity)
+        if key:
+            clauses.append("entity_key = ?")
+            params.append(key)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        return self.query(f"SELECT * FROM audit {where} ORDER BY id DESC LIMIT ?", (*params, limit))

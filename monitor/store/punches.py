@@ -1,0 +1,347 @@
+"""The append-only punch log and its hash chain.
+
+Each row's ``hash`` is SHA-256 over the previous row's hash and this row's canonical
+content (its id and every raw field; not ``employee_code``, which is the enrollment
+mapping attached later and is audited through enrollments). The newest id and hash
+are also kept in ``meta`` so that deleting the last rows is caught too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import islice
+from typing import Any
+
+from drivers.base import Punch
+from monitor.store.base import StoreBase
+
+GENESIS = "0" * 64
+SEP = "\x1f"
+COLUMNS = (
+    "id",
+    "device_id",
+    "device_user_id",
+    "punched_at",
+    "verify_mode",
+    "state",
+    "work_code",
+    "source",
+    "raw",
+    "received_at",
+    "clock_suspect",
+)
+SOURCES = ("file", "device", "manual")
+
+
+def canonical(row: tuple[Any, ...]) -> bytes:
+    """The hashed content of a row given in ``COLUMNS`` order."""
+    return SEP.join("" if value is None else str(value) for value in row).encode("utf-8")
+
+
+def chain_hash(previous: str, row: tuple[Any, ...]) -> str:
+    return hashlib.sha256(previous.encode("ascii") + canonical(row)).hexdigest()
+
+
+@dataclass
+class AddResult:
+    """What :meth:`PunchStore.add_punches` did."""
+
+    new: int = 0
+    existing: int = 0
+    unknown_users: set[tuple[str, str]] = field(default_factory=set)  # (device, user id)
+    newest: str | None = None  # newest punched_at among the new punches
+    dirty_days: int = 0
+
+    def merge(self, other: AddResult) -> None:
+        self.new += other.new
+        self.existing += other.existing
+        self.unknown_users |= other.unknown_users
+        if other.newest and (self.newest is None or other.newest > self.newest):
+            self.newest = other.newest
+        self.dirty_days += other.dirty_days
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    rows: int
+    problem: str | None = None
+    row_id: int | None = None
+
+
+class _LocalIso:
+    """Turns naive local datetimes into ISO-8601 text with the site's UTC offset.
+
+    The offset is looked up once per local hour: cheap for a million punches, right for
+    zones with daylight saving (Vietnam has none, but a site setting may name one).
+    """
+
+    def __init__(self, zone: Any):
+        self.zone = zone
+        self._offsets: dict[tuple[date, int], str] = {}
+
+    def __call__(self, moment: datetime) -> str:
+        if moment.tzinfo is not None:
+            return moment.astimezone(self.zone).replace(microsecond=0).isoformat()
+        key = (moment.date(), moment.hour)
+        offset = self._offsets.get(key)
+        if offset is None:
+            offset = moment.replace(tzinfo=self.zone).isoformat()[-6:]
+            self._offsets[key] = offset
+        return moment.replace(microsecond=0).isoformat() + offset
+
+
+class PunchStore(StoreBase):
+    """Appending punches, verifying the chain, attaching unknown punches."""
+
+    BATCH = 5000
+
+    # --- append -----------------------------------------------------------------------
+
+    def add_punches(
+        self,
+        device_id: str,
+        punches: Iterable[Punch],
+        *,
+        source: str,
+        clock_suspect: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> AddResult:
+        """Store punches of one device; an identity already stored is skipped.
+
+        Each batch is one transaction, so an interrupted import keeps what it committed
+        and a re-run completes it (identities make re-running safe).
+        """
+        return self.add_device_punches(((device_id, punch) for punch in punches), source=source,
+                                       clock_suspect=clock_suspect, progress=progress)
+
+    def add_device_punches(
+        self,
+        items: Iterable[tuple[str, Punch]],
+        *,
+        source: str,
+        clock_suspect: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> AddResult:
+        """Like :meth:`add_punches` for ``(device id, punch)`` pairs of several devices."""
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}")
+        to_iso = _LocalIso(self.zone)
+        enrolled = self._enrollment_lookup()
+        received_at = self.now_text()
+        total = AddResult()
+        iterator = iter(items)
+        while True:
+            batch = list(islice(iterator, self.BATCH))
+            if not batch:
+                break
+            total.merge(self._add_batch(batch, source, clock_suspect, received_at, to_iso, enrolled))
+            if progress:
+                progress(len(batch))
+        return total
+
+    def _add_batch(
+        self,
+        batch: list[tuple[str, Punch]],
+        source: str,
+        clock_suspect: bool,
+        received_at: str,
+        to_iso: _LocalIso,
+        enrolled: Callable[[str, str], str | None],
+    ) -> AddResult:
+        result = AddResult()
+        # identity -> row (without id); the first of in-batch duplicates wins
+        rows: dict[tuple[str, str, str], tuple[Any, ...]] = {}
+        for device_id, punch in batch:
+            stamp = to_iso(punch.timestamp)
+            key = (device_id, stamp, punch.user_id)
+            if key in rows:
+                result.existing += 1
+                continue
+            raw = punch.raw.hex() if isinstance(punch.raw, bytes) else punch.raw
+            rows[key] = (
+                device_id,
+                punch.user_id,
+                stamp,
+                punch.verify_mode,
+                punch.state,
+                punch.work_code,
+                source,
+                raw,
+                received_at,
+                1 if clock_suspect else 0,
+            )
+        conn = self.db.conn
+        with self.write():
+            self._drop_stored(rows, result)
+            if not rows:
+                return result
+            head_id, head_hash = self._head()
+            inserts = []
+            dirty: set[tuple[str, str]] = set()
+            previous = head_hash
+            next_id = head_id + 1
+            for key in sorted(rows, key=lambda k: (k[1], k[0], k[2])):
+                row = (next_id, *rows[key])
+                previous = chain_hash(previous, row)
+                employee = enrolled(key[0], key[2])
+                if employee is None:
+                    result.unknown_users.add((key[0], key[2]))
+                else:
+                    dirty.add((employee, key[1][:10]))
+                inserts.append((*row, employee, previous))
+                next_id += 1
+            conn.executemany(
+                "INSERT INTO punches (id, device_id, device_user_id, punched_at, verify_mode, state, work_code,"
+                " source, raw, received_at, clock_suspect, employee_code, hash)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                inserts,
+            )
+            self._set_head(next_id - 1, previous)
+            if dirty:
+                conn.executemany("INSERT OR IGNORE INTO dirty_days(employee_code, day) VALUES (?, ?)", dirty)
+            result.new = len(inserts)
+            result.newest = max(k[1] for k in rows)
+            result.dirty_days = len(dirty)
+        return result
+
+    def _drop_stored(self, rows: dict[tuple[str, str, str], tuple[Any, ...]], result: AddResult) -> None:
+        """Remove from ``rows`` the identities already stored (one range scan per device)."""
+        by_device: dict[str, list[str]] = {}
+        for device_id, stamp, _user in rows:
+            by_device.setdefault(device_id, []).append(stamp)
+        conn = self.db.conn
+        for device_id, stamps in by_device.items():
+            low, high = min(stamps), max(stamps)
+            hit = conn.execute(
+                "SELECT 1 FROM punches WHERE device_id = ? AND punched_at BETWEEN ? AND ? LIMIT 1",
+                (device_id, low, high),
+            ).fetchone()
+            if not hit:
+                continue
+            for stamp, user in conn.execute(
+                "SELECT punched_at, device_user_id FROM punches WHERE device_id = ? AND punched_at BETWEEN ? AND ?",
+                (device_id, low, high),
+            ):
+                if rows.pop((device_id, stamp, user), None) is not None:
+                    result.existing += 1
+
+    def _head(self) -> tuple[int, str]:
+        row = self.db.conn.execute("SELECT id, hash FROM punches ORDER BY id DESC LIMIT 1").fetchone()
+        if row is None:
+            return 0, GENESIS
+        return row[0], row[1]
+
+    def _set_head(self, row_id: int, digest: str) -> None:
+        self.set_meta("chain_head", f"{row_id}:{digest}")
+
+    def _enrollment_lookup(self) -> Callable[[str, str], str | None]:
+        mapping: dict[tuple[str, str], str] = {
+            (device, user): employee
+            for device, user, employee in self.db.conn.execute(
+                "SELECT device_id, device_user_id, employee_code FROM enrollments"
+            )
+        }
+
+        def lookup(device_id: str, user_id: str) -> str | None:
+            return mapping.get((device_id, user_id)) or mapping.get(("*", user_id))
+
+        return lookup
+
+    # --- verify -----------------------------------------------------------------------
+
+    def verify_chain(self, progress: Callable[[int], None] | None = None) -> ChainReport:
+        """Walk the chain; name the first row whose content, order or presence is wrong."""
+        previous = GENESIS
+        expected_id = 1
+        count = 0
+        sql = f"SELECT {', '.join(COLUMNS)}, hash FROM punches ORDER BY id"
+        for row in self.db.conn.execute(sql):
+            row_id = row[0]
+            content, stored = row[:-1], row[-1]
+            if row_id != expected_id:
+                missing = f"row {expected_id}" if row_id == expected_id + 1 else f"rows {expected_id}-{row_id - 1}"
+                return ChainReport(False, count, f"{missing} missing before row {row_id} (deleted from the punch log)", expected_id)
+            digest = chain_hash(previous, content)
+            if digest != stored:
+                what = f"row {row_id} (device {row[1]}, user {row[2]}, {row[3]})"
+                return ChainReport(
+                    False,
+                    count,
+                    f"{what} does not match its hash: it was edited, inserted or moved by hand",
+                    row_id,
+                )
+            previous = stored
+            expected_id += 1
+            count += 1
+            if progress and count % 10000 == 0:
+                progress(10000)
+        head = self.get_meta("chain_head")
+        if head is not None or count:
+            expected_head = f"{count}:{previous}" if count else None
+            if head != expected_head:
+                recorded = head.split(":")[0] if head else "none"
+                return ChainReport(
+                    False,
+                    count,
+                    f"the log ends at row {count} but the recorded head is row {recorded}: rows were deleted from the end",
+                    count + 1,
+                )
+        return ChainReport(True, count)
+
+    # --- unknown users and attaching --------------------------------------------------
+
+    def unknown_punches(self) -> list[dict[str, Any]]:
+        """Device user ids with punches but no enrollment, with counts and date span."""
+        return self.query(
+            "SELECT device_id, device_user_id, COUNT(*) AS punches, MIN(punched_at) AS first, MAX(punched_at) AS last"
+            " FROM punches WHERE employee_code IS NULL"
+            " GROUP BY device_id, device_user_id ORDER BY device_id, CAST(device_user_id AS INTEGER), device_user_id"
+        )
+
+    def attach_unknown(self, device_id: str, device_user_id: str, employee_code: str) -> int:
+        """Give punches of a newly enrolled id their employee; marks their days dirty.
+
+        Only punches with no employee are touched: a badge re-issued to someone else
+        must not move the old holder's punches.
+        """
+        conn = self.db.conn
+        if device_id == "*":
+            where, params = "device_user_id = ? AND employee_code IS NULL", (device_user_id,)
+        else:
+            where, params = "device_id = ? AND device_user_id = ? AND employee_code IS NULL", (device_id, device_user_id)
+        days = [row[0] for row in conn.execute(f"SELECT DISTINCT substr(punched_at, 1, 10) FROM punches WHERE {where}", params)]
+        cursor = conn.execute(f"UPDATE punches SET employee_code = ? WHERE {where}", (employee_code, *params))
+        conn.executemany(
+            "INSERT OR IGNORE INTO dirty_days(employee_code, day) VALUES (?, ?)", [(employee_code, d) for d in days]
+        )
+        return cursor.rowcount
+
+    # --- reading ----------------------------------------------------------------------
+
+    def punch_count(self) -> int:
+        return self.scalar("SELECT COUNT(*) FROM punches") or 0
+
+    def punches_for(self, employee_codes: Iterable[str] | None, day_from: date, day_to: date) -> Iterator[dict[str, Any]]:
+        """Punches of employees (all when ``None``) on local days ``day_from``..``day_to``."""
+        low = day_from.isoformat()
+        high = (day_to + timedelta(days=1)).isoformat()
+        sql = (
+            "SELECT id, device_id, device_user_id, punched_at, employee_code, state, verify_mode, clock_suspect"
+            " FROM punches WHERE punched_at >= ? AND punched_at < ?"
+        )
+        params: list[Any] = [low, high]
+        if employee_codes is not None:
+            codes = list(employee_codes)
+            sql = (
+                "SELECT id, device_id, device_user_id, punched_at, employee_code, state, verify_mode, clock_suspect"
+                f" FROM punches WHERE employee_code IN ({','.join('?' * len(codes))}) AND punched_at >= ? AND punched_at < ?"
+            )
+            params = [*codes, low, high]
+        cursor = self.db.conn.execute(sql + " ORDER BY employee_code, punched_at", params)
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row))
