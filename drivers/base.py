@@ -184,6 +184,13 @@ class TimeClock(abc.ABC):
     options: ClassVar[Mapping[str, tuple[type, Any]]] = {}
     default_baudrate: ClassVar[int] = 115200
 
+    @classmethod
+    def probe(cls, port: str, *, timeout: float = 1.0) -> DeviceInfo | None:
+        """Whether a device of this protocol answers on ``port`` (for ``devices scan
+        --probe``): its info, or ``None``. Never raises for a silent or foreign port.
+        Output-only readers cannot be probed and return ``None``."""
+        return None
+
     def __init__(self, settings: DeviceSettings, *, now: Callable[[], datetime] = datetime.now):
         self.settings = settings
         self.now = now  # local wall clock; injected so tests and debouncing are deterministic
