@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 # Ports and URLs accepted by serial.serial_for_url; everything else is the driver's own
 # (for instance zkteco's tcp:// and udp:// network transports).
@@ -68,9 +68,12 @@ class NotSupported(DriverError):
 # --- values ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Punch:
-    """One attendance record as the device gave it."""
+class Punch(NamedTuple):
+    """One attendance record as the device gave it.
+
+    A named tuple rather than a dataclass: a big import builds a million of them, and a
+    tuple is built in half the time of a frozen dataclass.
+    """
 
     user_id: str  # device user id, card number or fingerprint page, as text
     timestamp: datetime  # naive local wall time

@@ -223,7 +223,12 @@ class Checker:
             return default
         if choices is not None and value not in choices:
             allowed = ", ".join(str(c) for c in choices)
-            self.problem(full, f"{value!r} is not one of {allowed}" if isinstance(value, str) else f"{value} is not one of {allowed}")
+            if isinstance(value, str):
+                close = difflib.get_close_matches(value, [str(c) for c in choices], n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                self.problem(full, f"{value!r} is not one of {allowed}{hint}")
+            else:
+                self.problem(full, f"{value} is not one of {allowed}")
             return default
         if check is not None:
             message = check(value)

@@ -25,6 +25,9 @@ from monitor.errors import ConfigError, MonitorError
 
 COMMAND_MODULES = [
     "monitor.cli.setup",
+    "monitor.cli.imports",
+    "monitor.cli.punches",
+    "monitor.cli.demo",
 ]
 
 

@@ -42,7 +42,10 @@ class StoreBase:
             conn.execute("PRAGMA busy_timeout = 30000")
             self.db = Database(conn)
             self.db.enable_wal()
+            # WAL + NORMAL is durable across application crashes (the OS keeps the WAL);
+            # a bigger page cache keeps the punch indexes in memory during big imports
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA cache_size = -65536")
             conn.execute("PRAGMA foreign_keys = ON")
             if create:
                 migrations.apply(self.db)

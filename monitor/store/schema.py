@@ -106,12 +106,8 @@ def m001_core(db: Database) -> None:
     db.execute(
         "CREATE UNIQUE INDEX idx_punches_identity ON punches(device_id, punched_at, device_user_id)"
     )
-    db.execute(
-        "CREATE INDEX idx_punches_employee ON punches(employee_code, punched_at)"
-    )
-    db.execute(
-        "CREATE INDEX idx_punches_unknown ON punches(device_id, device_user_id) WHERE employee_code IS NULL"
-    )
+    # also finds the punches with no employee yet (employee_code IS NULL sorts first)
+    db.execute("CREATE INDEX idx_punches_employee ON punches(employee_code, punched_at)")
     # An employee-day whose inputs changed since it was judged.
     db.execute(
         """

@@ -1,0 +1,123 @@
+"""Config parsing: defaults, every problem reported at once, messages word for word."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from monitor.config import load_config, parse_config
+from monitor.errors import ConfigError
+
+BAD_CONFIGS = [
+    pytest.param(
+        '[site]\nname = "x\n',
+        ["config.toml:2:10: invalid TOML: Illegal character '\\n'"],
+        id="toml-syntax-error-has-line-and-column",
+    ),
+    pytest.param(
+        '[site]\nnmae = "Sở Nội vụ"\n',
+        ["config.toml:2: site.nmae: unknown key; did you mean 'name'?"],
+        id="unknown-key-did-you-mean",
+    ),
+    pytest.param(
+        '[sites]\nname = "x"\n',
+        ["config.toml:1: sites: unknown key; did you mean 'site'?"],
+        id="unknown-section-did-you-mean",
+    ),
+    pytest.param(
+        '[site]\ntimezone = "Asia/Hanoi"\n',
+        ["config.toml:2: site.timezone: unknown time zone 'Asia/Hanoi' (use an IANA name such as 'Asia/Ho_Chi_Minh')"],
+        id="unknown-time-zone",
+    ),
+    pytest.param(
+        "[storage]\ndatabase = 5\n",
+        ["config.toml:2: storage.database: must be a string, not an integer 5"],
+        id="wrong-type",
+    ),
+    pytest.param(
+        'site = "x"\n',
+        ["config.toml:1: site: must be a table, not a string"],
+        id="section-not-a-table",
+    ),
+    pytest.param(
+        '[site]\nname = true\ntimezone = "Mars/Base"\n[storage]\ndatabse = "a.db"\n',
+        [
+            "config.toml:2: site.name: must be a string, not a boolean True",
+            "config.toml:3: site.timezone: unknown time zone 'Mars/Base' (use an IANA name such as 'Asia/Ho_Chi_Minh')",
+            "config.toml:5: storage.databse: unknown key; did you mean 'database'?",
+        ],
+        id="every-problem-at-once",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "problems"), BAD_CONFIGS)
+def test_bad_config_messages(text: str, problems: list[str]) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text, "config.toml")
+    assert caught.value.problems == problems
+
+
+def test_defaults_without_sections(tmp_path: Path) -> None:
+    config = parse_config("", "config.toml", base=tmp_path)
+    assert config.site.timezone == "Asia/Ho_Chi_Minh"
+    assert config.storage.database == tmp_path / "attendance.db"
+    assert config.devices == ()
+
+
+def test_database_is_relative_to_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONITOR_DATABASE", raising=False)
+    folder = tmp_path / "etc"
+    folder.mkdir()
+    (folder / "config.toml").write_text('[storage]\ndatabase = "data/cham-cong.db"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(folder / "config.toml")
+    assert config.storage.database == (folder / "data" / "cham-cong.db").resolve()
+
+
+def test_environment_overrides_the_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[storage]\ndatabase = "a.db"\n', encoding="utf-8")
+    monkeypatch.setenv("MONITOR_DATABASE", str(tmp_path / "other.db"))
+    assert load_config(path).storage.database == tmp_path / "other.db"
+
+
+def test_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_config_with_bom_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONITOR_DATABASE", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_bytes('\ufeff[site]\nname = "UBND xã An Bình"\n'.encode("utf-8"))
+    assert load_config(path).site.name == "UBND xã An Bình"
+
+
+def test_config_check_lists_every_problem(run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[site]\nnmae = "x"\ntimezone = "Nowhere/City"\n', encoding="utf-8")
+    result = run("config", "check", bad)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"{bad}:2: site.nmae: unknown key; did you mean 'name'?",
+        f"{bad}:3: site.timezone: unknown time zone 'Nowhere/City' (use an IANA name such as 'Asia/Ho_Chi_Minh')",
+        f"{bad}: 2 problems.",
+    ]
+
+
+def test_config_check_ok(run, config_file: Path) -> None:
+    result = run("config", "check", config_file)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"{config_file}: OK (0 device(s)")
+
+
+def test_commands_show_a_config_error_as_one_line(run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[site\n", encoding="utf-8")
+    result = run("verify", config=bad)
+    assert result.exit_code == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith(f"Error: {bad}:1:")
+    assert "Traceback" not in result.output
