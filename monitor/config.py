@@ -16,7 +16,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -45,6 +45,18 @@ class StorageConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """``monitor serve``: where the site listens and how sessions behave."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    threads: int = 4
+    language: str = "vi"
+    session_minutes: int = 480
+    secure_cookies: bool = False  # set true when served over HTTPS (behind a reverse proxy)
+
+
+@dataclass(frozen=True)
 class DeviceConfig:
     """One ``[[devices]]`` entry: how to reach it (``settings``) and how to collect."""
 
@@ -69,6 +81,7 @@ class Config:
     site: SiteConfig = field(default_factory=SiteConfig)
     storage: StorageConfig = field(default_factory=StorageConfig)
     devices: tuple[DeviceConfig, ...] = ()
+    web: WebConfig = field(default_factory=WebConfig)
     # sections owned by later features are kept as validated plain data
     sections: Mapping[str, Any] = field(default_factory=dict)
 
@@ -263,6 +276,7 @@ def _kind(value: Any) -> str:
 # --- sections -------------------------------------------------------------------------
 
 SITE_KEYS = {"name", "timezone"}
+WEB_KEYS = {"host", "port", "threads", "language", "session_minutes", "secure_cookies"}
 STORAGE_KEYS = {"database"}
 DEVICE_KEYS = {
     "id",
@@ -312,6 +326,20 @@ def parse_storage(checker: Checker, raw: Any, base: Path) -> StorageConfig:
     database = checker.get(table, "database", str, ("storage",), DEFAULT_DATABASE)
     path = Path(database).expanduser()
     return StorageConfig(database=path if path.is_absolute() else base / path)
+
+
+def parse_web(checker: Checker, raw: Any) -> WebConfig:
+    table = checker.table(raw, ("web",))
+    checker.known_keys(table, WEB_KEYS, ("web",))
+    path = ("web",)
+    return WebConfig(
+        host=checker.get(table, "host", str, path, WebConfig.host),
+        port=checker.get(table, "port", int, path, WebConfig.port, check=lambda v: None if 0 < v < 65536 else f"{v} is not a TCP port (1-65535)"),
+        threads=checker.get(table, "threads", int, path, WebConfig.threads, check=_positive),
+        language=checker.get(table, "language", str, path, WebConfig.language, choices=("vi", "en")),
+        session_minutes=checker.get(table, "session_minutes", int, path, WebConfig.session_minutes, check=_positive),
+        secure_cookies=checker.get(table, "secure_cookies", bool, path, False),
+    )
 
 
 def parse_devices(checker: Checker, raw: Any) -> tuple[DeviceConfig, ...]:
@@ -382,7 +410,7 @@ def _driver_options(checker: Checker, protocol: str, path: tuple[str | int, ...]
 # Later features register their top-level sections here: name -> parser(checker, raw).
 # The parser returns validated plain data that lands in Config.sections[name].
 SECTION_PARSERS: dict[str, Callable[[Checker, Any], Any]] = {}
-CORE_SECTIONS = {"site", "storage", "devices"}
+CORE_SECTIONS = {"site", "storage", "devices", "web"}
 
 
 def parse_config(text: str, source: str = "config.toml", base: Path | None = None) -> Config:
@@ -403,10 +431,11 @@ def parse_config(text: str, source: str = "config.toml", base: Path | None = Non
     site = parse_site(checker, raw.get("site"))
     storage = parse_storage(checker, raw.get("storage"), base)
     devices = parse_devices(checker, raw.get("devices"))
+    web = parse_web(checker, raw.get("web"))
     sections = {name: parser(checker, raw.get(name)) for name, parser in SECTION_PARSERS.items()}
     if checker.problems:
         raise ConfigError(checker.problems)
-    return Config(path=None, site=site, storage=storage, devices=devices, sections=sections)
+    return Config(path=None, site=site, storage=storage, devices=devices, web=web, sections=sections)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:
@@ -429,14 +458,7 @@ def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = 
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read: {exc}") from None
     config = parse_config(text, source=str(file), base=file.resolve().parent)
-    config = Config(
-        path=file,
-        site=config.site,
-        storage=config.storage,
-        devices=config.devices,
-        sections=config.sections,
-    )
-    return _apply_environment(config, file.resolve().parent)
+    return _apply_environment(replace(config, path=file), file.resolve().parent)
 
 
 def _apply_environment(config: Config, base: Path) -> Config:
@@ -444,10 +466,4 @@ def _apply_environment(config: Config, base: Path) -> Config:
     if not override:
         return config
     path = Path(override).expanduser()
-    return Config(
-        path=config.path,
-        site=config.site,
-        storage=StorageConfig(database=path if path.is_absolute() else Path.cwd() / path),
-        devices=config.devices,
-        sections=config.sections,
-    )
+    return replace(config, storage=StorageConfig(database=path if path.is_absolute() else Path.cwd() / path))

@@ -1,1 +1,46 @@
-"""The web application (Flask)."""
+"""The web site: per-unit summaries for managers, timesheets for HR, devices for IT.
+
+It reads through ``monitor`` (store, reports); it never opens SQL of its own and never
+opens a serial port. Served by waitress (``monitor serve``), one process with threads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from flask import Flask
+
+from monitor.config import Config
+
+
+def create_app(config: Config, *, now: Callable[[], datetime] | None = None, testing: bool = False) -> Flask:
+    """Build the Flask application for a validated config (the database must exist)."""
+    from monitor.store import open_store
+    from web import auth, db, devices, i18n, pages
+
+    app = Flask(__name__)
+    with open_store(config) as store:
+        secret = store.secret("web-session")
+    app.config.from_mapping(
+        SECRET_KEY=secret,
+        TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.web.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=config.web.session_minutes),
+        BABEL_DEFAULT_LOCALE=config.web.language,
+        BABEL_DEFAULT_TIMEZONE=config.site.timezone,
+        # a form left open over lunch must still submit: the token lives as long as the session
+        WTF_CSRF_TIME_LIMIT=None,
+        JSON_AS_ASCII=False,
+    )
+    app.json.ensure_ascii = False  # Vietnamese names stay readable in JSON
+    app.jinja_env.globals["site_name"] = config.site.name
+    db.init_app(app, config, now)
+    auth.init_app(app)
+    i18n.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(devices.bp)
+    return app

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "monitor.cli.imports",
     "monitor.cli.punches",
     "monitor.cli.demo",
+    "monitor.cli.serve",
 ]
 
 

@@ -27,6 +27,7 @@ class StoreBase:
         zone: ZoneInfo | str = "Asia/Ho_Chi_Minh",
         now: Callable[[], datetime] | None = None,
         create: bool = False,
+        migrate: bool = True,
     ):
         self.path = Path(path)
         self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
@@ -49,7 +50,7 @@ class StoreBase:
             conn.execute("PRAGMA foreign_keys = ON")
             if create:
                 migrations.apply(self.db)
-            elif migrations.pending(self.db):
+            elif migrate and migrations.pending(self.db):
                 # later versions add migrations; applying them is safe and idempotent
                 migrations.apply(self.db)
         except sqlite3.DatabaseError as exc:
@@ -57,6 +58,24 @@ class StoreBase:
 
     def close(self) -> None:
         self.db.close()
+
+    def secret(self, name: str) -> str:
+        """A random secret kept in the database (e.g. the web session key), made on first use.
+
+        Kept here rather than in config.toml so no secret is ever committed or mailed
+        around with a config file.
+        """
+        import secrets
+
+        key = f"secret:{name}"
+        value = self.get_meta(key)
+        if value is None:
+            with self.write():
+                value = self.get_meta(key)
+                if value is None:
+                    value = secrets.token_hex(32)
+                    self.set_meta(key, value)
+        return value
 
     def __enter__(self) -> StoreBase:
         return self

@@ -56,3 +56,14 @@ class DeviceStore(StoreBase):
                 "UPDATE devices SET clock_offset_seconds = ?, clock_checked_at = ? WHERE id = ?",
                 (offset_seconds, self.now_text(), device_id),
             )
+
+    def device_activity(self, device_id: str, since: str) -> dict[str, Any]:
+        """The newest punch of a device and how many it stored since ``since`` (ISO local).
+
+        Both are index range reads, so the devices page stays fast on a province's log.
+        """
+        newest = self.scalar("SELECT MAX(punched_at) FROM punches WHERE device_id = ?", (device_id,))
+        recent = self.scalar(
+            "SELECT COUNT(*) FROM punches WHERE device_id = ? AND punched_at >= ?", (device_id, since)
+        )
+        return {"last": newest, "since": recent or 0}

@@ -1,0 +1,32 @@
+"""``monitor serve``: the web site under waitress (Windows and Linux alike)."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from monitor.cli import AppContext, pass_app
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default: [web] host, 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default: [web] port, 8080).")
+@pass_app
+def serve(app: AppContext, host: str | None, port: int | None) -> None:
+    """Serve the web site. It reads the database the collector writes; it never opens a serial port."""
+    from waitress import serve as waitress_serve
+
+    from web import create_app
+
+    config = app.config
+    web_app = create_app(config, now=app._now)
+    host = host or config.web.host
+    port = port or config.web.port
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    click.echo(f"Serving {config.site.name} on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    waitress_serve(web_app, host=host, port=port, threads=config.web.threads, ident="attendance-monitor")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(serve)

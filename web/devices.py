@@ -1,0 +1,89 @@
+"""The devices page: is each time clock talking, and are its punches arriving?"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template
+
+from web.auth import roles_required
+from web.db import get_store, now, state
+
+bp = Blueprint("devices", __name__)
+
+
+def device_overview() -> list[dict[str, Any]]:
+    """Configured devices merged with what the collector recorded about them."""
+    config = state().config
+    store = get_store()
+    rows = {row["id"]: row for row in store.device_rows()}
+    today = now().date().isoformat()
+    unknown: dict[str, int] = {}
+    for row in store.unknown_punches():
+        unknown[row["device_id"]] = unknown.get(row["device_id"], 0) + 1
+    overview = []
+    seen = set()
+    for device in config.devices:
+        seen.add(device.id)
+        row = rows.get(device.id, {})
+        offset = row.get("clock_offset_seconds")
+        overview.append(
+            {
+                "id": device.id,
+                "name": device.settings.name,
+                "protocol": device.protocol,
+                "port": device.settings.port,
+                "unit": device.unit,
+                "enabled": device.enabled,
+                "configured": True,
+                "status": row.get("status", "unknown"),
+                "status_reason": row.get("status_reason"),
+                "status_at": row.get("status_at"),
+                "last_pull_at": row.get("last_pull_at"),
+                "clock_offset_seconds": offset,
+                "clock_suspect": offset is not None and abs(offset) > device.max_clock_offset_seconds,
+                **_activity(store, device.id, today),
+                "unknown_ids": unknown.get(device.id, 0),
+            }
+        )
+    # devices known only from imported export files
+    for device_id, row in sorted(rows.items()):
+        if device_id in seen:
+            continue
+        overview.append(
+            {
+                "id": device_id,
+                "name": row.get("name") or device_id,
+                "protocol": row.get("protocol"),
+                "port": row.get("port"),
+                "unit": row.get("unit_code"),
+                "enabled": False,
+                "configured": False,
+                "status": row.get("status", "unknown"),
+                "status_reason": row.get("status_reason"),
+                "status_at": row.get("status_at"),
+                "last_pull_at": row.get("last_pull_at"),
+                "clock_offset_seconds": row.get("clock_offset_seconds"),
+                "clock_suspect": False,
+                **_activity(store, device_id, today),
+                "unknown_ids": unknown.get(device_id, 0),
+            }
+        )
+    return overview
+
+
+def _activity(store, device_id: str, today: str) -> dict[str, Any]:
+    activity = store.device_activity(device_id, today)
+    return {"punches_today": activity["since"], "last_punch": activity["last"]}
+
+
+@bp.route("/devices")
+@roles_required("admin", "hr")
+def index():
+    return render_template("devices/index.html", devices=device_overview())
+
+
+@bp.route("/api/devices")
+@roles_required("admin", "hr")
+def api():
+    return jsonify(devices=device_overview())
