@@ -22,6 +22,7 @@ from drivers.base import (
     DeviceInfo,
     DeviceRefused,
     DeviceSettings,
+    DeviceTimeout,
     DeviceUser,
     Disconnected,
     DriverError,
@@ -128,10 +129,20 @@ class ZKTimeClock(TimeClock):
         return self.session
 
     def _reconnect(self) -> None:
+        """Open a fresh connection after one broke, trying for up to ``timeout``
+        seconds: a re-plugged USB adapter or a restarting network stack needs a moment."""
         if self.link is not None:
             self.link.close()
         self.session = self.link = None
-        self.open()
+        deadline = time.monotonic() + self.settings.timeout
+        while True:
+            try:
+                self.open()
+                return
+            except (PortUnavailable, DeviceTimeout, Disconnected):
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.1)
 
     # --- queries ----------------------------------------------------------------------
 

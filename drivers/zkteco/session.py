@@ -14,7 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Collection
 
-from drivers.base import DeviceRefused, DeviceTimeout, DriverError, FrameError, NotSupported
+from drivers.base import DeviceRefused, DeviceTimeout, Disconnected, DriverError, FrameError, NotSupported
 from drivers.zkteco.protocol import (
     ACK_DATA,
     ACK_ERROR,
@@ -52,6 +52,7 @@ class Session:
         self._reply = 0
         self.events: deque[Packet] = deque()
         self.dropped_frames = 0
+        self.connected = False
 
     # --- sending and receiving --------------------------------------------------------
 
@@ -136,6 +137,9 @@ class Session:
         raise error
 
     def refusal(self, packet: Packet, what: str) -> DriverError:
+        if packet.command == ACK_UNAUTH and self.connected:
+            # the clock forgot our session (it restarted, or dropped us as idle)
+            return Disconnected(f"the clock ended the session during {what}", device=self.device, hint="try again")
         if packet.command == ACK_UNAUTH:
             return DeviceRefused(f"the clock refused {what}: not authenticated", device=self.device, hint=COMM_KEY_HINT)
         if packet.command == ACK_UNKNOWN:
@@ -150,6 +154,7 @@ class Session:
         """Open the session, authenticating with the comm key when the clock asks."""
         self.session_id = 0
         self._reply = 0
+        self.connected = False
         # one retry only: a silent port should fail in seconds, not after three timeouts
         packet = self.request(CMD_CONNECT, what="CONNECT", accept={ACK_OK, ACK_UNAUTH}, retries=min(1, self.retries))
         self.session_id = packet.session
@@ -163,6 +168,7 @@ class Session:
                     device=self.device,
                     hint=COMM_KEY_HINT,
                 )
+        self.connected = True
 
     def next_event(self, timeout: float) -> Packet | None:
         """The next queued or arriving real-time event, or ``None`` after ``timeout``."""

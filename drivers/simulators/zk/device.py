@@ -30,8 +30,9 @@ USER_SIZE_FOR = {8: 28, 16: 28, 40: 72}
 
 @dataclass
 class Faults:
-    """What goes wrong, and when. Chunk numbers count the chunks of one attendance
-    download from 1; each chunk fault hits ``times`` downloads, then stops."""
+    """What goes wrong, and when. Chunks of an attendance download are numbered from 1
+    (a chunk asked for again keeps its number); a chunk fault fires on the first
+    ``times`` requests of its chunk, then the clock behaves."""
 
     drop_chunk: int | None = None  # that chunk request gets no answer
     corrupt_chunk: int | None = None  # that chunk's DATA packet has a damaged byte

@@ -234,9 +234,14 @@ class PtyServer(Server):
             return
 
     def _serve(self, session: DeviceSession, framing) -> None:
+        gap = framing.idle_gap
         while not self.stopping.is_set():
-            ready, _, _ = select.select([self.pty.master], [], [], POLL)
+            pending = gap is not None and bool(framing.buffer)
+            ready, _, _ = select.select([self.pty.master], [], [], gap if pending else POLL)
             if not ready:
+                if pending:  # the host paused: a bare packet is complete
+                    framing.line_idle()
+                    self._feed(session, framing, b"")
                 continue
             try:
                 data = os.read(self.pty.master, 65536)

@@ -47,7 +47,7 @@ class DeviceSession:
         self.authenticated = False
         self.staged: bytes | None = None
         self.staged_attendance = False
-        self.chunk = 0
+        self.chunks: dict[int, int] = {}  # start offset -> chunk number
         self.events = 0
         self.send_lock = threading.Lock()
 
@@ -176,7 +176,7 @@ class DeviceSession:
             if attendance:
                 self.clock.download_completed()
             return
-        self.staged, self.staged_attendance, self.chunk = dataset, attendance, 0
+        self.staged, self.staged_attendance, self.chunks = dataset, attendance, {}
         self.reply(packet, zk.ACK_OK, b"\x00" + struct.pack("<II", len(dataset), len(dataset)) + bytes(4))
 
     def _read_buffer(self, packet: Packet) -> None:
@@ -188,8 +188,8 @@ class DeviceSession:
             self.reply(packet, zk.ACK_ERROR)
             return
         faults = self.clock.faults
-        self.chunk += 1
-        chunk = self.chunk
+        # chunks are numbered by where they start, so a retried chunk keeps its number
+        chunk = self.chunks.setdefault(start, len(self.chunks) + 1)
         if self.staged_attendance:
             if faults.fires("disconnect_chunk", chunk):
                 raise HangUp(f"fault: disconnected at chunk {chunk}")
