@@ -152,10 +152,10 @@ class SerialLink(StreamLink):
 
     def _read(self, timeout: float) -> bytes:
         timeout = max(timeout, 0.001)
-        # pyserial reconfigures the port on every timeout change: only change it when needed
-        if self._timeout != timeout:
-            self.port.timeout = self._timeout = timeout
         try:
+            # pyserial reconfigures the port on every timeout change: only change it when needed
+            if self._timeout != timeout:
+                self.port.timeout = self._timeout = timeout
             return self.port.read(max(1, self.port.in_waiting))
         except (serial.SerialException, OSError) as exc:
             raise Disconnected(f"{self.where} went away: {exc}", device=self.device, hint="check the cable and the adapter") from exc

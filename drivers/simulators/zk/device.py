@@ -94,6 +94,7 @@ class VirtualClock:
         self.enabled = True
         self.lock = threading.RLock()
         self.listeners: set[Callable[[Punch, int], None]] = set()
+        self.listening = threading.Event()  # set once a host registers for live events
         self.downloads = 0  # complete attendance downloads served
         self.bad_packets = 0  # packets from hosts with a wrong checksum (dropped)
         rng = random.Random(seed)

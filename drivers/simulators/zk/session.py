@@ -221,6 +221,7 @@ class DeviceSession:
         self.events = struct.unpack_from("<I", packet.data.ljust(4, b"\x00"))[0]
         if self.events & zk.EF_ATTLOG:
             self.clock.listeners.add(self._on_punch)
+            self.clock.listening.set()
         else:
             self.clock.listeners.discard(self._on_punch)
         self.reply(packet, zk.ACK_OK)
