@@ -301,7 +301,10 @@ class ZKTimeClock(TimeClock):
         try:
             quiet_since = time.monotonic()
             while not stop.is_set():
-                packet = session.next_event(0.25)
+                try:
+                    packet = session.next_event(0.25)
+                except FrameError:
+                    continue  # noise on the line costs that frame only; the keep-alive catches a dead line
                 if packet is None:
                     if time.monotonic() - quiet_since > KEEPALIVE_SECONDS:
                         # a cheap request proves the link is alive (a dead one raises)

@@ -71,14 +71,19 @@ class Session:
         wait = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + wait
         while True:
-            payload = self.link.receive(max(0.0, deadline - time.monotonic()))
-            if payload is None:
-                return None
-            packet = Packet.decode(payload)
-            if packet.command == CMD_REG_EVENT:
-                self._acknowledge_event(packet)
-                continue
-            return packet
+            packet = self._receive_any(max(0.0, deadline - time.monotonic()))
+            if packet is None or packet.command != CMD_REG_EVENT:
+                return packet
+
+    def _receive_any(self, timeout: float) -> Packet | None:
+        """The next packet; an event is also acknowledged and queued."""
+        payload = self.link.receive(timeout)
+        if payload is None:
+            return None
+        packet = Packet.decode(payload)
+        if packet.command == CMD_REG_EVENT:
+            self._acknowledge_event(packet)
+        return packet
 
     def _acknowledge_event(self, packet: Packet) -> None:
         self.events.append(packet)
@@ -179,10 +184,11 @@ class Session:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return None
-            packet = self.receive(remaining)
+            packet = self._receive_any(remaining)
             if packet is None:
                 return None
-            self.dropped_frames += 1  # a late reply while idle
+            if packet.command != CMD_REG_EVENT:
+                self.dropped_frames += 1  # a late reply while idle
         return self.events.popleft()
 
     # --- buffered transfer ----------------------------------------------------------------

@@ -113,9 +113,10 @@ def describe(punch: Punch) -> str:
 
 @devices.command("scan")
 @click.option("--probe", is_flag=True, help="Ask each port which known protocol answers (takes a few seconds per port).")
-@click.option("--port", "extra_ports", multiple=True, metavar="PORT", help="Also probe this port or URL (repeatable).")
+@click.option("--port", "only_ports", multiple=True, metavar="PORT",
+              help="Probe only this port or URL (repeatable); default: every port listed.")
 @click.option("--timeout", type=click.FloatRange(0.05), default=1.0, show_default=True, help="Seconds to wait per try.")
-def devices_scan(probe: bool, extra_ports: tuple[str, ...], timeout: float) -> None:
+def devices_scan(probe: bool, only_ports: tuple[str, ...], timeout: float) -> None:
     """List serial ports (device, description, VID:PID, serial number)."""
     from serial.tools import list_ports
 
@@ -127,7 +128,7 @@ def devices_scan(probe: bool, extra_ports: tuple[str, ...], timeout: float) -> N
         click.echo(f"{port.device:<24} {port.description or '-':<32} {usb:<10} {port.serial_number or '-'}")
     if not probe:
         return
-    for name in [p.device for p in ports] + list(extra_ports):
+    for name in only_ports or [p.device for p in ports]:
         answers = []
         for protocol in sorted(PROTOCOLS):
             try:
