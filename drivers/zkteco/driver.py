@@ -54,8 +54,10 @@ from drivers.zkteco.protocol import (
     decode_time,
     encode_time,
 )
+from drivers.zkteco.cursor import after_cursor
 from drivers.zkteco.records import (
     Sizes,
+    dataset_body,
     decode_attendance,
     decode_event,
     decode_users,
@@ -199,7 +201,7 @@ class ZKTimeClock(TimeClock):
         if sizes.users == 0:
             return []
         data = self._session().read_dataset(CMD_USERTEMP_RRQ, FCT_USER, what="user list", chunk_size=self._chunk_size())
-        body = _dataset_body(data, "user list", self.settings.id)
+        body = dataset_body(data, "user list", self.settings.id)
         users = decode_users(body, user_record_size(len(body), sizes.users))
         self._uid_users = {user.uid: user.user_id for user in users if user.uid is not None}
         return users
@@ -254,7 +256,7 @@ class ZKTimeClock(TimeClock):
             sizes = self.sizes()  # again: a punch may have come before the lock
             punches = self._read_log(sizes.records, progress)
         self._fetched_records = len(punches)
-        return _after_cursor(punches, cursor)
+        return after_cursor(punches, cursor)
 
     def _read_log(self, count: int, progress: Progress | None) -> list[Punch]:
         if count == 0:
@@ -265,7 +267,7 @@ class ZKTimeClock(TimeClock):
             def report(done: int, total: int) -> None:
                 progress(min(count, done * count // total) if total else 0, count)
         data = session.read_dataset(CMD_ATTLOG_RRQ, what="attendance log", chunk_size=self._chunk_size(), progress=report)
-        body = _dataset_body(data, "attendance log", self.settings.id)
+        body = dataset_body(data, "attendance log", self.settings.id)
         size = record_size(len(body), count)
         if size == 8 and self._uid_users is None:
             self._read_users()  # these records name the internal slot: the user list maps it
@@ -350,35 +352,3 @@ class ZKTimeClock(TimeClock):
                 clock.close()
             return replace(info, extra={**info.extra, "baudrate": rate})
         return None
-
-
-def _dataset_body(data: bytes, what: str, device: str) -> bytes:
-    """The records of a data set, after checking its leading total."""
-    if len(data) < 4:
-        raise FrameError(f"the {what} came without its size", device=device)
-    total = U32.unpack_from(data)[0]
-    if total != len(data) - 4:
-        raise FrameError(f"the {what} says {total} bytes but {len(data) - 4} came", device=device)
-    return data[4:]
-
-
-def _after_cursor(punches: list[Punch], cursor: Cursor) -> FetchResult:
-    """The punches a cursor does not cover, and the cursor after them."""
-    count = len(punches)
-    known = cursor.record_count
-    shrank = False
-    if known and (count < known or not _same_record(punches[known - 1], cursor)):
-        shrank, new = True, punches
-    else:
-        new = punches[known:]
-    if punches:
-        last = punches[-1]
-        after = Cursor(count, last.timestamp, {"last_user": last.user_id})
-    else:
-        after = Cursor(0, cursor.last_timestamp, {})
-    return FetchResult(new, after, log_shrank=shrank, records_on_device=count)
-
-
-def _same_record(punch: Punch, cursor: Cursor) -> bool:
-    user = cursor.extra.get("last_user")
-    return punch.timestamp == cursor.last_timestamp and (user is None or user == punch.user_id)

@@ -82,6 +82,16 @@ class Sizes:
         return SIZES.pack(*fields) + bytes(12)
 
 
+def dataset_body(data: bytes, what: str, device: str) -> bytes:
+    """The records of a data set, after checking its leading total."""
+    if len(data) < 4:
+        raise FrameError(f"the {what} came without its size", device=device)
+    total = struct.unpack_from("<I", data)[0]
+    if total != len(data) - 4:
+        raise FrameError(f"the {what} says {total} bytes but {len(data) - 4} came", device=device)
+    return data[4:]
+
+
 # --- attendance -----------------------------------------------------------------------
 
 

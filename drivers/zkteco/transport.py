@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import abc
 import socket
+import sys
 import time
 from urllib.parse import urlsplit
 
@@ -175,6 +176,11 @@ class SerialLink(StreamLink):
             self.port.close()
         except (serial.SerialException, OSError):
             pass
+        # pyserial 3.5's spy:// opens its capture file and never closes it; a collector
+        # reopening the port every poll would leak one file per poll
+        output = getattr(getattr(self.port, "formatter", None), "output", None)
+        if output is not None and output not in (sys.stderr, sys.stdout) and hasattr(output, "close"):
+            output.close()
 
 
 class UdpLink(Link):

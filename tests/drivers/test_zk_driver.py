@@ -224,3 +224,18 @@ def test_refused_tcp_port_and_silent_udp_port(zk_sim) -> None:
     udp.stop()
     with pytest.raises((Disconnected, DeviceTimeout)):
         ZKTimeClock(DeviceSettings(id="zk", protocol="zkteco", port=udp_url, timeout=0.2)).open()
+
+
+def test_spy_capture_shows_the_framing(zk_sim, zk_settings, tmp_path) -> None:
+    """docs/zkteco.md: how to confirm a real clock's serial framing with spy://."""
+    sim = zk_sim("pty", records=10)
+    capture = tmp_path / "capture.txt"
+    settings = zk_settings(sim)
+    spied = DeviceSettings(id=settings.id, protocol="zkteco", port=f"spy://{sim.url}?file={capture}",
+                           timeout=settings.timeout, options=settings.options)
+    device = ZKTimeClock(spied)
+    with device:
+        assert device.fetch().punches == sim.clock.log
+    lines = capture.read_text().splitlines()
+    assert any(line.split()[1:4] == ["TX", "0000", "50"] and "50 50 82 7D" in line.upper() for line in lines)
+    assert any(line.split()[1] == "RX" and "50 50 82 7D" in line.upper() for line in lines)
