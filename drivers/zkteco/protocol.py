@@ -71,30 +71,30 @@ REPLY_NAMES = {
 # --- checksum -------------------------------------------------------------------------
 
 
-def checksum(payload: bytes | bytearray | memoryview) -> int:
-    """One's complement of the one's-complement sum of the payload's u16 LE words.
-
-    The caller passes the payload with its checksum field zeroed (or use
-    :func:`payload_checksum`). An odd trailing byte counts as a word padded with zero.
-    """
-    data = bytes(payload)
+def _word_sum(data: bytes | bytearray | memoryview) -> int:
     if len(data) % 2:
-        data += b"\x00"
-    # int.from_bytes over the whole buffer would be faster still, but the sum of words
-    # must fold carries, so sum the words and fold at the end (equivalent for any length)
-    total = sum(struct.unpack(f"<{len(data) // 2}H", data))
+        data = bytes(data) + b"\x00"  # an odd trailing byte counts as a word padded with zero
+    return sum(struct.unpack_from(f"<{len(data) // 2}H", data))
+
+
+def _complement(total: int) -> int:
+    # folding the carries once at the end equals the end-around carry after every addition
     while total > 0xFFFF:
         total = (total & 0xFFFF) + (total >> 16)
     return ~total & 0xFFFF
 
 
+def checksum(payload: bytes | bytearray | memoryview) -> int:
+    """One's complement of the one's-complement sum of the u16 LE words of ``payload``
+    (given with its checksum field zeroed; or use :func:`payload_checksum`)."""
+    return _complement(_word_sum(payload))
+
+
 def payload_checksum(payload: bytes | bytearray | memoryview) -> int:
-    """The checksum a payload should carry (its own checksum field ignored)."""
-    data = bytearray(payload)
-    if len(data) < HEADER_SIZE:
-        raise FrameError(f"a ZK packet has at least {HEADER_SIZE} bytes, got {len(data)}")
-    data[2:4] = b"\x00\x00"
-    return checksum(data)
+    """The checksum a payload should carry: its own checksum field counts as zero."""
+    if len(payload) < HEADER_SIZE:
+        raise FrameError(f"a ZK packet has at least {HEADER_SIZE} bytes, got {len(payload)}")
+    return _complement(_word_sum(payload) - struct.unpack_from("<H", payload, 2)[0])
 
 
 # --- packets --------------------------------------------------------------------------

@@ -53,8 +53,15 @@ class _FetchProgress:
         self.done = done
 
 
+def _driver(protocol: str):
+    try:
+        return driver_class(protocol)
+    except ImportError as exc:
+        raise UserError(f"the {protocol} driver cannot be loaded: {exc}") from None
+
+
 def _parse_options(protocol: str, pairs: tuple[str, ...]) -> dict:
-    declared = driver_class(protocol).options
+    declared = _driver(protocol).options
     options = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -81,7 +88,7 @@ def _device_for(app: AppContext, device_id: str | None, url: str | None, protoco
         return device
     if protocol is None:
         raise click.UsageError("--url needs --protocol")
-    cls = driver_class(protocol)
+    cls = _driver(protocol)
     settings = DeviceSettings(id=url, protocol=protocol, port=url, baudrate=baudrate or cls.default_baudrate,
                               timeout=timeout or 3.0, options={**{k: d for k, (_t, d) in cls.options.items()},
                                                                **_parse_options(protocol, pairs)})

@@ -111,6 +111,9 @@ def _console(clock) -> None:
             if clock.record_size == 16 and not user_id.isdigit():
                 click.echo("this clock's records hold numeric user ids only")
                 continue
+            if not user_id.isascii() or len(user_id) > 24:
+                click.echo("a user id is at most 24 ASCII characters")
+                continue
             state = int(words[2]) if len(words) == 3 and words[2].isdigit() else 0
             punch = clock.punch(user_id, state=state)
             if punch is None:

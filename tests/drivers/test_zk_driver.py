@@ -236,6 +236,11 @@ def test_spy_capture_shows_the_framing(zk_sim, zk_settings, tmp_path) -> None:
     device = ZKTimeClock(spied)
     with device:
         assert device.fetch().punches == sim.clock.log
-    lines = capture.read_text().splitlines()
-    assert any(line.split()[1:4] == ["TX", "0000", "50"] and "50 50 82 7D" in line.upper() for line in lines)
-    assert any(line.split()[1] == "RX" and "50 50 82 7D" in line.upper() for line in lines)
+    streams: dict[str, list[str]] = {"TX": [], "RX": []}
+    for line in capture.read_text().splitlines():
+        # "000000.012 RX   0000  50 50 82 7D ...   PP.}": 16 hex bytes from column 22
+        label = line[11:15].strip()
+        if label in streams:
+            streams[label].extend(line[22:70].split())
+    assert streams["TX"][:8] == ["50", "50", "82", "7D", "08", "00", "00", "00"]  # our CONNECT
+    assert streams["RX"][:4] == ["50", "50", "82", "7D"]  # the clock's answer: TCP framing
