@@ -244,3 +244,10 @@ def test_spy_capture_shows_the_framing(zk_sim, zk_settings, tmp_path) -> None:
             streams[label].extend(line[22:70].split())
     assert streams["TX"][:8] == ["50", "50", "82", "7D", "08", "00", "00", "00"]  # our CONNECT
     assert streams["RX"][:4] == ["50", "50", "82", "7D"]  # the clock's answer: TCP framing
+
+
+@pytest.mark.serial
+def test_a_real_clock_on_a_physical_port(serial_port) -> None:
+    """Opt in with --serial-port=PORT: a ZK clock wired to this machine answers."""
+    info = ZKTimeClock.probe(serial_port, timeout=1.0)
+    assert info is not None, "no ZK clock answered: check wiring and baud rate, and see docs/zkteco.md on the framing"

@@ -6,12 +6,23 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from zk.base import make_commkey
 
 from drivers.base import FrameError
 from drivers.zkteco import protocol as zk
 from drivers.zkteco.framing import TcpFraming
-from drivers.zkteco.protocol import Packet, checksum_ok, comm_key_hash, decode_time, encode_time, payload_checksum
+from drivers.zkteco.protocol import (
+    Packet,
+    checksum_ok,
+    comm_key_hash,
+    decode_time,
+    decode_time6,
+    encode_time,
+    encode_time6,
+    payload_checksum,
+)
 from drivers.zkteco.records import Sizes, decode_attendance, decode_event
 from drivers.zkteco.session import PREPARE_BUFFER
 
@@ -161,3 +172,10 @@ def test_sizes_fields_where_pyzk_reads_them() -> None:
     fields = [int.from_bytes(data[i : i + 4], "little", signed=True) for i in range(0, 80, 4)]
     assert (fields[4], fields[8], fields[15], fields[16]) == (20, 1234, 3000, 200000)
     assert Sizes.decode(data).records == 1234
+
+
+@given(moment=st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31, 23, 59, 59)))
+def test_time_encoding_round_trips(moment: datetime) -> None:
+    moment = moment.replace(microsecond=0)
+    assert decode_time(encode_time(moment)) == moment
+    assert decode_time6(encode_time6(moment)) == moment
