@@ -68,6 +68,8 @@ def simulate_zk(app: AppContext, tcp_address, udp_address, use_pty, link, framin
         transport, host, port = "pty", "127.0.0.1", 0
     try:
         simulator = ZKSimulator(clock, transport=transport, host=host, port=port, link=link, framing=framing)
+    except ImportError:
+        raise UserError("--pty needs a POSIX system (Linux, macOS); on Windows use --tcp or --udp") from None
     except OSError as exc:
         raise UserError(f"cannot serve on {chosen[0]} {tcp_address or udp_address or link or ''}: {exc.strerror or exc}") from None
     # a service manager stops us with SIGTERM: leave through the same clean-up as Ctrl-C

@@ -8,14 +8,12 @@ a free port and nothing is reachable from outside.
 from __future__ import annotations
 
 import abc
-import fcntl
 import os
 import select
 import socket
 import threading
 
 from drivers.base import FrameError
-from drivers.simulators.pty import PseudoTerminal
 from drivers.simulators.zk.device import VirtualClock
 from drivers.simulators.zk.session import DeviceSession, HangUp
 from drivers.zkteco.framing import SERIAL_FRAMINGS, TcpFraming
@@ -180,6 +178,9 @@ class PtyServer(Server):
     one behind the same ``link``, as unplugging and re-plugging an adapter does."""
 
     def __init__(self, clock: VirtualClock, link: str | None = None, framing: str = "tcp"):
+        # POSIX only; imported here so TCP and UDP clocks also run on Windows
+        from drivers.simulators.pty import PseudoTerminal
+
         super().__init__(clock)
         self.framing_class = SERIAL_FRAMINGS[framing]
         self.pty = PseudoTerminal(link)
@@ -190,6 +191,8 @@ class PtyServer(Server):
         return self.pty.name
 
     def _nonblocking(self) -> None:
+        import fcntl
+
         flags = fcntl.fcntl(self.pty.master, fcntl.F_GETFL)
         fcntl.fcntl(self.pty.master, fcntl.F_SETFL, flags | os.O_NONBLOCK)
 
