@@ -94,7 +94,7 @@ def pull_device(
     actor: str,
     clear: bool = False,
     progress: Progress | None = None,
-    store_progress: Callable[[int], None] | None = None,
+    store_progress: Progress | None = None,
     driver: TimeClock | None = None,
 ) -> PullReport:
     """Download a device's new punches into ``store``; see the module docstring.
@@ -121,7 +121,8 @@ def pull_device(
             report.log_shrank = fetched.log_shrank
             report.records_on_device = fetched.records_on_device
             added = store.add_punches(device.id, fetched.punches, source="device",
-                                      clock_suspect=report.clock_suspect, progress=store_progress)
+                                      clock_suspect=report.clock_suspect,
+                                      progress=_counting(store_progress, len(fetched.punches)))
             report.new, report.existing = added.new, added.existing
             report.unknown_users = {user for _device, user in added.unknown_users}
             store.save_cursor(device.id, fetched.cursor.to_dict())
@@ -138,6 +139,20 @@ def pull_device(
         raise
     reason = f"clock {report.clock_offset:+.0f} s off the host" if report.clock_suspect else None
     store.set_device_status(device.id, "online", reason)
+    return report
+
+
+def _counting(progress: Progress | None, total: int) -> Callable[[int], None] | None:
+    """Turn the store's batch sizes into (done, total) reports."""
+    if progress is None or not total:
+        return None
+    done = 0
+
+    def report(batch: int) -> None:
+        nonlocal done
+        done += batch
+        progress(done, total)
+
     return report
 
 

@@ -38,8 +38,8 @@ def devices() -> None:
 # --- helpers ------------------------------------------------------------------------------
 
 
-class _FetchProgress:
-    """A progress bar opened on the first report, once the total is known."""
+class _LazyProgress:
+    """A progress bar opened on the first (done, total) report, once the total is known."""
 
     def __init__(self, app: AppContext, label: str, stack: ExitStack):
         self.app, self.label, self.stack = app, label, stack
@@ -193,7 +193,8 @@ def devices_pull(app: AppContext, device_id: str, clear: bool) -> None:
     try:
         with ExitStack() as bars:
             report = pull_device(store, device, now=app.now, actor=app.actor, clear=clear,
-                                 progress=_FetchProgress(app, f"Downloading {device.id}", bars))
+                                 progress=_LazyProgress(app, f"Downloading {device.id}", bars),
+                                 store_progress=_LazyProgress(app, f"Storing {device.id}    ", bars))
     finally:
         store.close()
     if report.clock_suspect:
