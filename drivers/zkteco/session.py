@@ -53,6 +53,7 @@ class Session:
         self.events: deque[Packet] = deque()
         self.dropped_frames = 0
         self.connected = False
+        self._noise_at_send = 0  # link noise when the last request went out
 
     # --- sending and receiving --------------------------------------------------------
 
@@ -63,6 +64,7 @@ class Session:
 
     def send(self, command: int, data: bytes = b"", *, reply: int | None = None) -> int:
         number = self._next_reply() if reply is None else reply
+        self._noise_at_send = self.link.noise
         self.link.send(Packet(command, self.session_id, number, data).encode())
         return number
 
@@ -102,11 +104,13 @@ class Session:
             self.dropped_frames += 1
 
     def _timeout(self, what: str) -> DeviceTimeout:
-        if self.link.noise:
+        if self.link.noise > self._noise_at_send:
+            serial_line = self.link.kind == "serial"
             return DeviceTimeout(
                 f"no valid answer to {what} from {self.link.where}; the bytes that came were not ZK frames",
                 device=self.device,
-                hint="the baud rate probably differs from the clock's (Menu > Comm. > Baudrate), or the framing (docs/zkteco.md)",
+                hint="the baud rate probably differs from the clock's (Menu > Comm. > Baudrate), or the framing"
+                " (docs/zkteco.md)" if serial_line else "is this a ZK clock? check the address and port",
             )
         return DeviceTimeout(
             f"no answer to {what} from {self.link.where} within {self.timeout:g} s",
