@@ -113,8 +113,10 @@ class Cursor:
     """Where the last successful download stopped.
 
     ``record_count`` is the device's record count after that download, and
-    ``last_timestamp`` the newest punch stored from it. ``extra`` holds anything else a
-    protocol needs; the whole cursor must survive ``to_dict``/``from_dict`` (JSON).
+    ``last_timestamp`` the timestamp of the last record it returned, in the device's
+    own order (the newest one unless someone changed the device clock backwards).
+    ``extra`` holds anything else a protocol needs (zkteco: ``last_user``, the user of
+    that record); the whole cursor must survive ``to_dict``/``from_dict`` (JSON).
     """
 
     record_count: int = 0
@@ -243,7 +245,10 @@ class TimeClock(abc.ABC):
         raise NotSupported("this device holds no user list", device=self.settings.id)
 
     def clear_log(self) -> None:
-        """Erase the device's attendance log. Call only after its punches are committed."""
+        """Erase the device's attendance log. Call only after its punches are committed.
+
+        A driver that can should refuse (:class:`DeviceRefused`) when the log holds
+        records its last :meth:`fetch` did not return: clearing would lose them."""
         raise NotSupported("this device stores no records", device=self.settings.id)
 
 

@@ -29,6 +29,8 @@ COMMAND_MODULES = [
     "monitor.cli.punches",
     "monitor.cli.demo",
     "monitor.cli.serve",
+    "monitor.cli.devices",
+    "monitor.cli.simulate",
 ]
 
 
