@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "monitor.cli.serve",
     "monitor.cli.devices",
     "monitor.cli.simulate",
+    "monitor.cli.serial_devices",
 ]
 
 
