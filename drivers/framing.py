@@ -104,6 +104,9 @@ class Framer(Generic[FrameT]):
         """
         start = self._find_start()
         if start is None:
+            # what is left is noise, or half a start marker that will never be finished
+            self.skipped += self.pending
+            self._pos = len(self._buffer)
             return
         held = bytes(self._buffer[start : start + 16])
         self._pos = start + 1
@@ -116,14 +119,13 @@ class Framer(Generic[FrameT]):
         index = self._buffer.find(marker, self._pos)
         if index < 0:
             # keep a tail that may be the beginning of a marker split across reads
-            keep = len(marker) - 1
-            tail = len(self._buffer) - keep
-            if keep and tail > self._pos and self._buffer.endswith(marker[:keep]):
-                self.skipped += tail - self._pos
-                self._pos = tail
-            else:
-                self.skipped += len(self._buffer) - self._pos
-                self._pos = len(self._buffer)
+            end = len(self._buffer)
+            keep = next(
+                (k for k in range(min(len(marker) - 1, end - self._pos), 0, -1) if self._buffer.endswith(marker[:k])),
+                0,
+            )
+            self.skipped += end - keep - self._pos
+            self._pos = end - keep
             return None
         self.skipped += index - self._pos
         self._pos = index

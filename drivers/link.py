@@ -19,6 +19,13 @@ from drivers.base import DeviceSettings, Disconnected
 from drivers.framing import Framer, FrameT
 from drivers.ports import open_port
 
+try:  # POSIX ports raise termios.error (not an OSError) when the device is gone
+    from termios import error as _termios_error
+
+    PORT_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, _termios_error)
+except ImportError:  # Windows
+    PORT_ERRORS = (serial.SerialException, OSError)
+
 SLICE = 0.05  # seconds a single read may block; bounds how late a stop is noticed
 IDLE_GAP = 0.1  # quiet time after which a partial frame is abandoned
 
@@ -48,14 +55,14 @@ class SerialLink(Generic[FrameT]):
     def close(self) -> None:
         try:
             self.port.close()
-        except (serial.SerialException, OSError):
+        except PORT_ERRORS:
             pass  # closing a port whose adapter is gone must not raise
 
     def write(self, data: bytes) -> None:
         try:
             self.port.write(data)
             self.port.flush()
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise self._lost(exc) from exc
 
     def discard_input(self) -> None:
@@ -63,7 +70,7 @@ class SerialLink(Generic[FrameT]):
         the answer to the next one."""
         try:
             self.port.reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise self._lost(exc) from exc
         self.framer.reset()
 
@@ -97,7 +104,7 @@ class SerialLink(Generic[FrameT]):
                 if waiting:
                     data += self.port.read(waiting)
             return data
-        except (serial.SerialException, OSError) as exc:
+        except PORT_ERRORS as exc:
             raise self._lost(exc) from exc
 
     def _lost(self, exc: BaseException) -> Disconnected:

@@ -70,23 +70,26 @@ class AnvizBus:
         self.users = 0
         self.broken = False
 
-    def exchange(self, device_id: int, command: int, data: bytes, *, timeout: float, device: str) -> AnvizFrame:
-        """Send a request to one clock and return its reply (asking again after a
-        garbled or missing one)."""
+    def exchange(
+        self, device_id: int, command: int, data: bytes, *, timeout: float, device: str, repeatable: bool = True
+    ) -> AnvizFrame:
+        """Send a request to one clock and return its reply, asking again after a garbled
+        or missing one when the request is ``repeatable`` (a "next batch" request is
+        not: asked twice, it would skip a batch)."""
         with self.lock:
             if self.broken:
                 raise Disconnected(f"the port {self.key} was lost", device=device, hint="the collector reopens it when it returns")
             try:
-                return self._exchange(device_id, command, data, timeout, device)
+                return self._exchange(device_id, command, data, timeout, device, ATTEMPTS if repeatable else 1)
             except Disconnected:
                 self._forget()
                 raise
 
-    def _exchange(self, device_id: int, command: int, data: bytes, timeout: float, device: str) -> AnvizFrame:
+    def _exchange(self, device_id: int, command: int, data: bytes, timeout: float, device: str, attempts: int) -> AnvizFrame:
         packet = request(device_id, command, data)
         problem: FrameError | None = None
         silences = 0
-        for _ in range(ATTEMPTS):
+        for _ in range(attempts):
             self.link.discard_input()
             self.link.write(packet)
             try:

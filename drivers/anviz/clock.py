@@ -223,7 +223,8 @@ class AnvizClock(TimeClock):
         records: list[Record] = []
         ask = mode
         while len(records) < total:
-            batch = decode_records(self._request(DOWNLOAD, bytes([ask, min(BATCH, total - len(records))])).data)
+            answer = self._request(DOWNLOAD, bytes([ask, min(BATCH, total - len(records))]), repeatable=ask != NEXT)
+            batch = decode_records(answer.data)
             if not batch:
                 break  # the clock holds fewer than it counted a moment ago
             records.extend(batch)
@@ -242,10 +243,12 @@ class AnvizClock(TimeClock):
             raw=record.raw,
         )
 
-    def _request(self, command: int, data: bytes = b"") -> AnvizFrame:
+    def _request(self, command: int, data: bytes = b"", *, repeatable: bool = True) -> AnvizFrame:
         if self._bus is None:
             raise DriverError("the clock is not open", device=self.settings.id, hint="call open() first")
-        answer = self._bus.exchange(self.device_id, command, data, timeout=self.settings.timeout, device=self.settings.id)
+        answer = self._bus.exchange(
+            self.device_id, command, data, timeout=self.settings.timeout, device=self.settings.id, repeatable=repeatable
+        )
         if answer.ret:
             raise DeviceRefused(
                 f"clock {self.device_id} answered command {command:#04x} with: {RETURN_CODES.get(answer.ret, hex(answer.ret))}",

@@ -105,10 +105,13 @@ class SerialSimulator:
         self.stop()
 
     def unplug(self) -> None:
-        """Pull the cable: both ends close, the driver's reads and writes fail."""
+        """Pull the cable: both ends close, the driver's reads and writes fail, and the
+        stable link goes away (as udev removes /dev/serial/by-id/... entries)."""
         with self._lock:
             if self.pty is not None and self.plugged:
                 self.pty.hangup()
+                if self.pty.link is not None and self.pty.link.is_symlink():
+                    self.pty.link.unlink()
                 self.plugged = False
         self._wake()
         self._notify()
