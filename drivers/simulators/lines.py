@@ -30,7 +30,11 @@ class LinePrinterSimulator(SerialSimulator):
 
     def line(self, text: str) -> None:
         """Print one line."""
-        self.send((text + self.terminator).encode(self.encoding))
+        try:
+            data = (text + self.terminator).encode(self.encoding)
+        except UnicodeEncodeError:
+            raise ValueError(f"{text!r} cannot be written in {self.encoding} (start the simulator with --encoding utf-8)") from None
+        self.send(data)
         self.lines_sent += 1
         self._notify()
 

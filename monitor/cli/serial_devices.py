@@ -7,6 +7,7 @@ module registers; :func:`register` makes bare groups when it runs alone.
 from __future__ import annotations
 
 import codecs
+import sys
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -62,7 +63,7 @@ def _serve(simulator: SerialSimulator) -> None:
             f"Simulated {simulator.kind} on {real}. Type 'help' for commands; 'quit' or end of input stops it.",
             err=True,
         )
-        for line in click.get_text_stream("stdin"):
+        for line in sys.stdin:
             if line.strip().lower() in ("quit", "exit"):
                 break
             answer = simulator.execute(line)
