@@ -30,7 +30,6 @@ from drivers.base import (
     TimeClock,
 )
 from drivers.fingerprint.packets import (
-    ACK,
     DEFAULT_ADDRESS,
     DELETE_CHAR,
     GEN_IMG,
@@ -47,19 +46,15 @@ from drivers.fingerprint.packets import (
     VFY_PWD,
     WRONG_PASSWORD,
     Packet,
-    PacketFramer,
-    command,
-    meaning,
 )
 from drivers.fingerprint.probe import probe_module
-from drivers.link import SerialLink
+from drivers.fingerprint.session import ModuleSession
 from drivers.readers import Debouncer, local_now, resolve_options
 
 log = logging.getLogger(__name__)
 
 MODEL = "R30x/AS608-family fingerprint module"
 VERIFY_FINGER = 1  # Punch.verify_mode of a fingerprint (the ZK numbering)
-ATTEMPTS = 3  # a garbled or missing reply is asked again; every command here is idempotent
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,18 +96,18 @@ class FingerprintModule(TimeClock):
         self.library_size = 0
         self.unrecognised = 0  # fingers that matched no template, one per presentation
         self.unclear = 0  # captures too poor to search
-        self._link: SerialLink[Packet] | None = None
+        self._session: ModuleSession | None = None
         self._pause = threading.Event()  # waited on between polls when no stop event is given
 
     # --- lifecycle ------------------------------------------------------------------
 
     @property
     def connected_port(self) -> str | None:
-        return self._link.port_name if self._link else None
+        return self._session.link.port_name if self._session else None
 
     def open(self) -> None:
         self.close()
-        self._link = SerialLink.open(self.settings, PacketFramer())
+        self._session = ModuleSession(self.settings, self.address)
         try:
             reply = self._request(VFY_PWD, self.config["password"].to_bytes(4, "big"))
             if reply.code == WRONG_PASSWORD:
@@ -121,16 +116,16 @@ class FingerprintModule(TimeClock):
                     device=self.settings.id,
                     hint="set 'password' under this device in the config (modules ship with 0)",
                 )
-            self._check(reply, "password check")
+            self._session.check(reply, "password check")
             self.library_size = self.system_parameters()["library_size"]
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
-        if self._link is not None:
-            self._link.close()
-            self._link = None
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     # --- queries --------------------------------------------------------------------
 
@@ -202,7 +197,7 @@ class FingerprintModule(TimeClock):
         reply = self._request(SEARCH, struct.pack(">BHH", 1, 0, self.library_size))
         if reply.code == NOT_FOUND:
             return Identification("unknown", raw=reply.encode())
-        self._check(reply, "searching the library")
+        self._session_or_fail().check(reply, "searching the library")
         if len(reply.params) < 4:
             raise FrameError("search reply too short", device=self.settings.id)
         page, score = struct.unpack(">HH", reply.params[:4])
@@ -304,55 +299,13 @@ class FingerprintModule(TimeClock):
 
     # --- requests -------------------------------------------------------------------
 
-    def _checked(self, instruction: int, params: bytes, what: str) -> Packet:
-        reply = self._request(instruction, params)
-        self._check(reply, what)
-        return reply
-
-    def _check(self, reply: Packet, what: str) -> None:
-        if reply.code != OK:
-            raise DeviceRefused(f"{what}: {meaning(reply.code)}", device=self.settings.id)
+    def _session_or_fail(self) -> ModuleSession:
+        if self._session is None:
+            raise DriverError("the fingerprint module is not open", device=self.settings.id, hint="call open() first")
+        return self._session
 
     def _request(self, instruction: int, params: bytes = b"") -> Packet:
-        """Send a command and return the module's acknowledgement, asking again after a
-        garbled or missing reply."""
-        if self._link is None:
-            raise DriverError("the fingerprint module is not open", device=self.settings.id, hint="call open() first")
-        link = self._link
-        packet = command(instruction, params, self.address).encode()
-        problem: FrameError | None = None
-        silences = 0
-        for _ in range(ATTEMPTS):
-            link.discard_input()
-            link.write(packet)
-            try:
-                reply = self._await_ack(link)
-            except FrameError as exc:
-                problem = exc
-                continue
-            if reply is not None:
-                return reply
-            silences += 1
-            if silences == 2:  # a module that ignored the command twice is not there
-                break
-        if problem is not None:
-            raise FrameError(
-                f"garbled replies from the fingerprint module: {problem.message}",
-                device=self.settings.id,
-                hint="check the cable and its ground, and that nothing else talks on the line",
-            )
-        raise DeviceTimeout(
-            f"no answer from the fingerprint module on {self.settings.port}",
-            device=self.settings.id,
-            hint=f"check TX/RX are crossed, the module has power, and the baud rate ({self.settings.baudrate}; modules ship with 57600)",
-        )
+        return self._session_or_fail().request(instruction, params)
 
-    def _await_ack(self, link: SerialLink[Packet]) -> Packet | None:
-        deadline = time.monotonic() + self.settings.timeout
-        while (remaining := deadline - time.monotonic()) > 0:
-            reply = link.read_frame(remaining)
-            if reply is None:
-                return None
-            if reply.kind == ACK and reply.address == self.address:
-                return reply
-        return None
+    def _checked(self, instruction: int, params: bytes, what: str) -> Packet:
+        return self._session_or_fail().checked(instruction, params, what)

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from drivers.base import DriverError, open_driver
+from drivers.base import open_driver
 from drivers.cards import format_card, parse_card
 from drivers.simulators.serial_sim import Faults, SerialSimulator
 from monitor.cli import AppContext, UserError, pass_app

@@ -23,7 +23,7 @@ from drivers.anviz.frames import (
     reply,
     request,
 )
-from drivers.base import Cursor, DeviceTimeout, DriverError, FrameError
+from drivers.base import DeviceTimeout, DriverError, FrameError
 from drivers.simulators.anviz import AnvizSimulator
 from drivers.simulators.pty import PseudoTerminal
 from drivers.simulators.serial_sim import Faults

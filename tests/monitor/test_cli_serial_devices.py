@@ -258,3 +258,20 @@ def test_a_simulator_process_feeds_a_real_driver(tmp_path):
         process.stdin.close()
         process.stdout.close()
         process.stderr.close()
+
+
+def test_the_example_config_documents_valid_reader_entries():
+    """The commented [[devices]] examples for the serial readers in config.example.toml,
+    uncommented, pass config validation and build their drivers."""
+    import re
+
+    from drivers.base import open_driver
+    from monitor.config import parse_config
+
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    readers = text[text.index("# Serial readers") :]
+    entries = [line[2:] for line in readers.splitlines() if re.match(r"# (\[\[devices\]\]|\w+ = )", line)]
+    config = parse_config('[site]\nname = "x"\n' + "\n".join(entries))
+    assert {d.protocol for d in config.devices} == {"fingerprint", "rfid", "lines", "anviz"}
+    for device in config.devices:
+        assert set(device.settings.options) == set(open_driver(device.settings).options)
