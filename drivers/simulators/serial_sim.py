@@ -84,6 +84,9 @@ class SerialSimulator:
         return self.pty.name
 
     def stop(self) -> None:
+        """Stop serving and remove the pseudo-terminal (and its link); safe to repeat."""
+        if self._stop.is_set():
+            return
         self._stop.set()
         for timer in self._timers:
             timer.cancel()

@@ -7,18 +7,22 @@ module registers; :func:`register` makes bare groups when it runs alone.
 from __future__ import annotations
 
 import codecs
+import importlib
+import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from drivers.base import open_driver
 from drivers.cards import format_card, parse_card
-from drivers.simulators.serial_sim import Faults, SerialSimulator
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import DeviceConfig
+
+if TYPE_CHECKING:
+    from drivers.simulators.serial_sim import SerialSimulator
 
 # --- simulators ----------------------------------------------------------------------
 
@@ -42,6 +46,8 @@ def _simulator_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _common(kwargs: dict[str, Any]) -> dict[str, Any]:
     """The base simulator arguments out of the shared options."""
+    from drivers.simulators.serial_sim import Faults
+
     kwargs.pop("use_pty")
     faults = Faults(
         corrupt_every=kwargs.pop("corrupt_every"),
@@ -56,6 +62,10 @@ def _common(kwargs: dict[str, Any]) -> dict[str, Any]:
 def _serve(simulator: SerialSimulator) -> None:
     """Print the port, then run the commands typed on standard input until EOF or quit."""
     path = simulator.start()
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        # 'kill PID' must still remove the --link symlink: turn SIGTERM into a normal exit
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         click.echo(path)
         real = simulator.pty.path if simulator.pty else path
@@ -71,9 +81,20 @@ def _serve(simulator: SerialSimulator) -> None:
                 click.echo(answer)
     finally:
         simulator.stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
-def _run(simulator_class: type[SerialSimulator], kwargs: dict[str, Any]) -> None:
+def _run(target: str, kwargs: dict[str, Any]) -> None:
+    """Build the simulator ``module:Class`` from the options and serve it."""
+    module_name, _, class_name = target.partition(":")
+    try:
+        simulator_class = getattr(importlib.import_module(module_name), class_name)
+    except ImportError:
+        if not sys.platform.startswith("win"):
+            raise
+        # the simulators stand on pseudo-terminals, which Windows does not have
+        raise UserError("the simulators need pseudo-terminals: run them on Linux or macOS (WSL works too)") from None
     common = _common(kwargs)
     try:
         simulator = simulator_class(**kwargs, **common)
@@ -92,9 +113,7 @@ def simulate_fingerprint(**kwargs: Any) -> None:
 
     Commands: press PAGE | press unknown | release | tap NAME | enrolled | unplug | replug.
     """
-    from drivers.simulators.fingerprint import FingerprintSimulator
-
-    _run(FingerprintSimulator, kwargs)
+    _run("drivers.simulators.fingerprint:FingerprintSimulator", kwargs)
 
 
 @click.command("rfid")
@@ -106,9 +125,7 @@ def simulate_rfid(**kwargs: Any) -> None:
 
     Commands: card NUMBER (0003887558, 059,20934 or 0x003B51C6) | unplug | replug.
     """
-    from drivers.simulators.rfid import CardReaderSimulator
-
-    _run(CardReaderSimulator, kwargs)
+    _run("drivers.simulators.rfid:CardReaderSimulator", kwargs)
 
 
 @click.command("lines")
@@ -121,11 +138,9 @@ def simulate_lines(**kwargs: Any) -> None:
 
     Commands: line TEXT | card NUMBER | unplug | replug.
     """
-    from drivers.simulators.lines import LinePrinterSimulator
-
     if kwargs["terminator"] is not None:
         kwargs["terminator"] = codecs.decode(kwargs["terminator"], "unicode_escape")
-    _run(LinePrinterSimulator, kwargs)
+    _run("drivers.simulators.lines:LinePrinterSimulator", kwargs)
 
 
 @click.command("anviz")
@@ -140,10 +155,8 @@ def simulate_anviz(**kwargs: Any) -> None:
 
     Commands: punch USERID [DEVICE_ID] | clocks | unplug | replug.
     """
-    from drivers.simulators.anviz import AnvizSimulator
-
     kwargs["device_ids"] = tuple(kwargs["device_ids"]) or (1,)
-    _run(AnvizSimulator, kwargs)
+    _run("drivers.simulators.anviz:AnvizSimulator", kwargs)
 
 
 # --- enrollment ----------------------------------------------------------------------
