@@ -59,6 +59,9 @@ from drivers.base import (
 from drivers.readers import resolve_options
 
 DEFAULT_EPOCH = "2000-01-02T00:00:00"
+# the record's backup code (0 FP1, 1 FP2, 2 password, 3 card) in the Punch.verify_mode
+# numbering the other drivers use (0 password, 1 fingerprint, 2 card); raw keeps the code
+VERIFY_MODES = {0: 1, 1: 1, 2: 0, 3: 2}
 MODEL = "Anviz TC_B clock"
 TRANSFER_ATTEMPTS = 3
 
@@ -237,7 +240,7 @@ class AnvizClock(TimeClock):
         return Punch(
             user_id=str(record.user_code),
             timestamp=record.timestamp(self.epoch),
-            verify_mode=record.backup_code,
+            verify_mode=VERIFY_MODES.get(record.backup_code),
             state=record.state,
             work_code=record.work_type,
             raw=record.raw,

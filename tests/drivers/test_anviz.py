@@ -130,11 +130,15 @@ def test_first_pull_takes_the_whole_log_then_only_new_records(one_clock):
         assert len(first.punches) == 60 and first.records_on_device == 60
         assert progress == [(25, 60), (50, 60), (60, 60)]
         assert first.punches == sorted(first.punches, key=lambda p: p.timestamp)
+        # backup codes 0 (FP1) and 3 (card) in the common numbering: 1 fingerprint, 2 card
+        assert {p.verify_mode for p in first.punches} == {1, 2}
 
         host.advance(60)
         sim.punch(4242, state=1)
         second = clock.fetch(first.cursor)
-        assert [(p.user_id, p.timestamp, p.state) for p in second.punches] == [("4242", NOW + timedelta(seconds=60), 1)]
+        assert [(p.user_id, p.timestamp, p.state, p.verify_mode) for p in second.punches] == [
+            ("4242", NOW + timedelta(seconds=60), 1, 1)
+        ]
         # the first pull was committed: its 60 new flags are cleared now, not before
         assert sum(r.new for r in sim.clocks[1].records) == 1
 
