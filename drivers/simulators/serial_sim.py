@@ -7,9 +7,9 @@ typed on standard input through :meth:`SerialSimulator.execute`.
 
 Faults, each "every Nth frame the device sends" (0 = never): ``corrupt_every`` spoils
 the checksum, ``garbage_every`` puts 1-8 random bytes before the frame,
-``truncate_every`` sends only its first half, ``reopen_every`` closes the port after the
-frame and opens it again ``reopen_pause`` seconds later (an adapter unplugged and plugged
-back). Random choices come from ``seed``, so a run can be repeated exactly.
+``truncate_every`` sends only its first half, ``reopen_every`` closes the port once the
+frame has been read and opens it again ``reopen_pause`` seconds later (an adapter
+unplugged and plugged back). Random choices come from ``seed``, so a run can be repeated exactly.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import fcntl
 import os
 import random
 import select
+import sys
+import termios
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,7 +65,7 @@ class SerialSimulator:
         self._stop = threading.Event()
         self._wake_read, self._wake_write = os.pipe()
         self._thread: threading.Thread | None = None
-        self._timers: list[threading.Timer] = []
+        self._flaps: list[threading.Thread] = []
 
     # --- lifecycle --------------------------------------------------------------------
 
@@ -88,8 +90,8 @@ class SerialSimulator:
         if self._stop.is_set():
             return
         self._stop.set()
-        for timer in self._timers:
-            timer.cancel()
+        for flap in self._flaps:
+            flap.join(5)
         self._wake()
         if self._thread is not None:
             self._thread.join(5)
@@ -99,6 +101,7 @@ class SerialSimulator:
             self.plugged = False
         for fd in (self._wake_read, self._wake_write):
             os.close(fd)
+        self._wake_read = self._wake_write = -1  # a reused descriptor number must never be written
 
     def __enter__(self) -> SerialSimulator:
         self.start()
@@ -146,11 +149,31 @@ class SerialSimulator:
                 data = self.rng.randbytes(self.rng.randint(1, 8)) + data
             self.write(data)
             if faults.reopen_every and number % faults.reopen_every == 0:
-                self.unplug()
-                timer = threading.Timer(faults.reopen_pause, self.replug)
-                timer.daemon = True
-                self._timers.append(timer)
-                timer.start()
+                flap = threading.Thread(target=self._flap, name=f"sim-{self.kind}-flap", daemon=True)
+                self._flaps = [t for t in self._flaps if t.is_alive()] + [flap]
+                flap.start()
+
+    def _flap(self) -> None:
+        """The reopen fault: once the driver has read what was sent (up to a second),
+        the port closes, and opens again ``reopen_pause`` seconds later."""
+        for _ in range(200):
+            if self._stop.is_set() or self._unread() == 0:
+                break
+            self._stop.wait(0.005)
+        self.unplug()
+        if not self._stop.wait(self.faults.reopen_pause):
+            self.replug()
+
+    def _unread(self) -> int:
+        """Bytes sent that the driver has not read yet."""
+        with self._lock:
+            if not self.plugged or self.pty is None:
+                return 0
+            try:
+                waiting = fcntl.ioctl(self.pty.slave, termios.FIONREAD, b"\0\0\0\0")
+            except OSError:
+                return 0
+        return int.from_bytes(waiting, sys.byteorder)
 
     def corrupt(self, frame: bytes) -> bytes:
         """The frame with a wrong checksum; by default its last byte is flipped."""
@@ -253,10 +276,12 @@ class SerialSimulator:
                     self.received(data)
 
     def _wake(self) -> None:
+        if self._wake_write < 0:
+            return  # stopped
         try:
             os.write(self._wake_write, b"x")
         except OSError:
-            pass  # already stopped
+            pass
 
     def _set_nonblocking(self) -> None:
         assert self.pty is not None

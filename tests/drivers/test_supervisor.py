@@ -13,6 +13,7 @@ from drivers.base import DeviceSettings, Disconnected, DriverError, Punch
 from drivers.simulators.fingerprint import FingerprintSimulator
 from drivers.simulators.pty import PseudoTerminal
 from drivers.simulators.rfid import CardReaderSimulator
+from drivers.simulators.serial_sim import Faults
 from drivers.supervisor import OFFLINE, ONLINE, STOPPED, StatusChange, Supervisor
 from tests.drivers.serial_helpers import ManualClock, settings
 
@@ -133,6 +134,25 @@ def test_unplug_and_replug_under_a_new_name(tmp_path, recorder, gate):
     assert recorder.changes[-1].status == STOPPED
     assert not supervisor.running
     assert gate.delays[:3] == [1.0, 2.0, 1.0]
+
+
+def test_a_simulator_that_closes_its_port_after_every_frame(tmp_path, recorder, gate):
+    """The simulator's reopen fault: the port goes away after each frame and returns
+    shortly after; every card still arrives once the supervisor reconnects."""
+    faults = Faults(reopen_every=1, reopen_pause=0.05)
+    with CardReaderSimulator(link=tmp_path / "flaky", interval=0, faults=faults) as sim:
+        supervisor = supervise(settings("rfid", str(tmp_path / "flaky")), recorder, gate)
+        try:
+            for number, (online, offline) in enumerate(((1, 2), (3, 4), (5, 6)), start=1):
+                assert recorder.wait_status(online).status == ONLINE
+                sim.card(f"{number:010d}", hold=1)
+                assert recorder.punches.get(timeout=5).user_id == f"{number:010d}"
+                assert recorder.wait_status(offline).status == OFFLINE
+                assert sim.wait_for(lambda: sim.plugged)
+                gate.release()
+        finally:
+            gate.close()
+            supervisor.stop()
 
 
 def test_back_off_doubles_up_to_the_limit_and_reports_each_reason_once(recorder, gate):
