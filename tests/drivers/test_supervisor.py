@@ -158,8 +158,8 @@ def test_a_simulator_that_closes_its_port_after_every_frame(tmp_path, recorder, 
 def test_back_off_doubles_up_to_the_limit_and_reports_each_reason_once(recorder, gate):
     supervisor = supervise(settings("rfid", "hwgrep://^no-such-adapter$"), recorder, gate, first_delay=1, max_delay=5)
     try:
-        for _ in range(5):
-            gate.wait_for_calls(len(gate.delays) + 1)
+        for calls in range(1, 6):
+            gate.wait_for_calls(calls)
             gate.release()
         gate.wait_for_calls(6)
     finally:
