@@ -4,7 +4,8 @@ For each framer: a stream of valid frames is fed in 64-byte reads (what a serial
 typically returns) and decoded; the script prints frames decoded per second and the CPU
 time per frame as a percentage of that frame's wire time at the protocol's default baud
 rate (10 bits per byte: start, 8 data, stop). Target: under 1% for every protocol, so the
-host is never the bottleneck of a serial line.
+host is never the bottleneck of a serial line. ZKTeco's framing is included when the
+``drivers.zkteco`` package is present.
 
 Run: /work/main/.venv/bin/python benchmarks/bench_framers.py [--frames N]
 """
@@ -55,6 +56,35 @@ def cases() -> list[tuple[str, Callable[[], Any], bytes, int, Callable[[Any], An
     ]
 
 
+class _ZkAdapter:
+    """ZK's stream framing (feed / next_payload) seen as a framer (feed / next_frame)."""
+
+    def __init__(self, framing: Any):
+        self.framing = framing
+
+    def feed(self, data: bytes) -> None:
+        self.framing.feed(data)
+
+    def next_frame(self) -> bytes | None:
+        return self.framing.next_payload()
+
+
+def zkteco_cases() -> list[tuple[str, Callable[[], Any], bytes, int, Callable[[Any], Any] | None]]:
+    """ZKTeco's serial framing, when that driver is present in this checkout."""
+    try:
+        from drivers.zkteco.framing import TcpFraming
+        from drivers.zkteco.protocol import ACK_OK, CMD_DATA, Packet
+    except ImportError:
+        return []
+    framing = TcpFraming()
+    ack = framing.encode(Packet(ACK_OK, session=1, reply=7).encode())
+    chunk = framing.encode(Packet(CMD_DATA, session=1, reply=8, data=bytes(range(256)) * 4).encode())
+    return [
+        ("zkteco ack (tcp framing)", lambda: _ZkAdapter(TcpFraming()), ack, 115200, Packet.decode),
+        ("zkteco 1 KiB data chunk", lambda: _ZkAdapter(TcpFraming()), chunk, 115200, Packet.decode),
+    ]
+
+
 def measure(factory: Callable[[], Any], frame: bytes, count: int, decode: Callable[[Any], Any] | None) -> tuple[float, float]:
     """Wall and CPU seconds to decode ``count`` frames fed in serial-sized reads."""
     stream = frame * count
@@ -83,7 +113,7 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     worst = 0.0
-    for name, factory, frame, baud, decode in cases():
+    for name, factory, frame, baud, decode in cases() + zkteco_cases():
         count = args.frames if len(frame) < 100 else max(1, args.frames // 10)
         measure(factory, frame, min(count, 500), decode)  # warm up
         wall, cpu = measure(factory, frame, count, decode)
