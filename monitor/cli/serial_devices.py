@@ -1,4 +1,5 @@
-"""``monitor simulate fingerprint|rfid|lines|anviz`` and ``monitor devices enroll|unenroll``.
+"""``monitor simulate fingerprint|rfid|lines|anviz`` and ``monitor devices
+enroll|unenroll|collect``.
 
 The commands join the ``simulate`` and ``devices`` groups that the device commands
 module registers; :func:`register` makes bare groups when it runs alone.
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from drivers.base import open_driver
+from drivers.base import driver_class, open_driver
 from drivers.cards import format_card, parse_card
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import DeviceConfig
@@ -271,6 +272,66 @@ def _card_number(device: DeviceConfig, card: str) -> str:
         raise UserError(str(exc)) from None
 
 
+# --- live collection ---------------------------------------------------------------
+
+
+def _heard_only_live(device: DeviceConfig) -> bool:
+    """A reader with no clock and no log: its punches exist only as they happen."""
+    capabilities = driver_class(device.protocol).capabilities
+    return "live" in capabilities and not {"clock", "fetch"} & capabilities
+
+
+@click.command("collect")
+@click.argument("device_ids", nargs=-1, metavar="[DEVICE_ID]...")
+@click.option("--count", type=click.IntRange(min=1), help="Stop after this many new punches were stored.")
+@click.option("--seconds", type=click.FloatRange(min=0.1), help="Stop after this many seconds.")
+@pass_app
+def collect(app: AppContext, device_ids: tuple[str, ...], count: int | None, seconds: float | None) -> None:
+    """Store the punches of readers without a clock as they happen (Ctrl-C stops).
+
+    Fingerprint modules, card readers and line readers keep no log, so a punch is stored
+    only while something listens. Default: every enabled such device in the config.
+    Unplugged readers are retried with back-off; their status shows on the devices page.
+    """
+    from monitor.live import Heard, LiveCollector
+
+    if device_ids:
+        chosen = [app.config.device(device_id) for device_id in device_ids]
+    else:
+        chosen = [d for d in app.config.devices if d.enabled and _heard_only_live(d)]
+    for device in chosen:
+        if not _heard_only_live(device):
+            raise UserError(f"{device.id} keeps its own records: store them with 'monitor devices pull {device.id}'")
+    if not chosen:
+        raise UserError("no fingerprint, rfid or lines device is configured (see docs/serial-readers.md)")
+    done = threading.Event()
+    stored = 0
+
+    def heard(item: Heard) -> None:
+        nonlocal stored
+        who = "" if item.enrolled is None else ("" if item.enrolled else "  (nobody enrolled for it)")
+        click.echo(f"{item.punch.timestamp:%Y-%m-%d %H:%M:%S}  {item.device_id}  {item.punch.user_id}"
+                   f"  {'stored' if item.new else 'already stored'}{who}")
+        stored += item.new
+        if count and stored >= count:
+            done.set()
+
+    def status(change: Any) -> None:
+        detail = f" on {change.port}" if change.port else f": {change.reason}" if change.reason else ""
+        click.echo(f"{change.at:%H:%M:%S}  {change.device_id} {change.status}{detail}", err=True)
+
+    store = app.store()
+    collector = LiveCollector(store, now=app.now, on_punch=heard, on_status=status)
+    try:
+        for device in chosen:
+            collector.add(device)
+        done.wait(seconds)
+    finally:
+        collector.stop()
+        store.close()
+    click.echo(f"{stored} new punch(es) stored from {len(chosen)} device(s).")
+
+
 # --- registration --------------------------------------------------------------------
 
 
@@ -289,3 +350,4 @@ def register(cli: click.Group) -> None:
     devices = _group(cli, "devices", "Work with the configured time clocks and readers.")
     devices.add_command(enroll)
     devices.add_command(unenroll)
+    devices.add_command(collect)

@@ -15,39 +15,7 @@ from drivers.simulators.pty import PseudoTerminal
 from drivers.simulators.rfid import CardReaderSimulator
 from drivers.simulators.serial_sim import Faults
 from drivers.supervisor import OFFLINE, ONLINE, STOPPED, StatusChange, Supervisor
-from tests.drivers.serial_helpers import ManualClock, settings
-
-
-class GatedWait:
-    """The supervisor's sleep: records each back-off delay and blocks until the test
-    lets it go, so every retry happens exactly when the test says."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-        self._released = 0
-        self._closed = False
-        self._changed = threading.Condition()
-
-    def __call__(self, seconds: float) -> None:
-        with self._changed:
-            self.delays.append(seconds)
-            turn = len(self.delays)
-            self._changed.notify_all()
-            self._changed.wait_for(lambda: self._released >= turn or self._closed, timeout=10)
-
-    def wait_for_calls(self, count: int) -> None:
-        with self._changed:
-            assert self._changed.wait_for(lambda: len(self.delays) >= count, timeout=5), f"only {self.delays} waits"
-
-    def release(self) -> None:
-        with self._changed:
-            self._released += 1
-            self._changed.notify_all()
-
-    def close(self) -> None:
-        with self._changed:
-            self._closed = True
-            self._changed.notify_all()
+from tests.drivers.serial_helpers import GatedWait, ManualClock, settings
 
 
 class Recorder:

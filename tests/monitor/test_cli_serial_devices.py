@@ -276,3 +276,65 @@ def test_the_example_config_documents_valid_reader_entries():
     assert {d.protocol for d in config.devices} == {"fingerprint", "rfid", "lines", "anviz"}
     for device in config.devices:
         assert set(device.settings.options) == set(open_driver(device.settings).options)
+
+
+# --- collect ---------------------------------------------------------------------------------
+
+
+def test_collect_stores_reader_punches_as_they_happen(run, office):
+    links, db = office
+    with Store(db, create=False) as store:
+        store.upsert_enrollments([{"device_id": "fp-1", "device_user_id": "2", "employee_code": "NV001", "kind": "page"}], actor="setup")
+    with FingerprintSimulator(enrolled=3, link=links["fp"]) as fingers, CardReaderSimulator(link=links["rfid"], interval=0) as cards:
+        done = threading.Event()
+
+        def people_arrive() -> None:
+            with Store(db, create=False) as watcher:
+                while not done.is_set():
+                    states = {d["id"]: d["status"] for d in watcher.device_rows()}
+                    if states.get("fp-1") == "online" and states.get("the-1") == "online":
+                        break
+                    done.wait(0.01)
+            fingers.press("2")
+            while not done.is_set():  # a card held on the reader until the command ends
+                cards.card("0003887558", hold=1)
+                done.wait(0.065)
+
+        arrivals = threading.Thread(target=people_arrive)
+        arrivals.start()
+        try:
+            result = run("devices", "collect", "--count", "2", "--seconds", "20")
+        finally:
+            done.set()
+            arrivals.join()
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert sorted(line.split("  ", 1)[1] for line in lines[:2]) == [
+        "fp-1  2  stored",
+        "the-1  0003887558  stored  (nobody enrolled for it)",
+    ]
+    assert lines[-1] == "2 new punch(es) stored from 2 device(s)."
+    assert "fp-1 online on /dev/pts/" in result.stderr and "the-1 online on /dev/pts/" in result.stderr
+    with Store(db, create=False) as store:
+        stored = store.query("SELECT device_id, device_user_id, employee_code, source FROM punches ORDER BY device_id")
+        states = {d["id"]: (d["status"], d["status_reason"]) for d in store.device_rows()}
+    assert stored == [
+        {"device_id": "fp-1", "device_user_id": "2", "employee_code": "NV001", "source": "device"},
+        {"device_id": "the-1", "device_user_id": "0003887558", "employee_code": None, "source": "device"},
+    ]
+    assert states["fp-1"] == states["the-1"] == ("offline", "the collector stopped listening")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [(["anviz-1"], "anviz-1 keeps its own records: store them with 'monitor devices pull anviz-1'"), (["nope"], "no device 'nope'")],
+    ids=["a clock", "unknown device"],
+)
+def test_collect_refuses(run, office, args, message):
+    result = run("devices", "collect", *args, "--seconds", "1")
+    assert result.exit_code == 2 and message in result.output
+
+
+def test_collect_without_readers(run, initialized):
+    result = run("devices", "collect", "--seconds", "1")
+    assert result.exit_code == 2 and "no fingerprint, rfid or lines device is configured" in result.output
