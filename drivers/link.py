@@ -108,8 +108,10 @@ class SerialLink(Generic[FrameT]):
             raise self._lost(exc) from exc
 
     def _lost(self, exc: BaseException) -> Disconnected:
+        # termios.error carries (errno, text); show the text as OSError would
+        detail = exc.args[1] if len(exc.args) == 2 and isinstance(exc.args[1], str) else str(exc)
         return Disconnected(
-            f"lost the port {self.port.port}: {exc}",
+            f"lost the port {self.port.port}: {detail}",
             device=self.device,
             hint="check the cable and the USB-serial adapter; the collector reconnects when the port returns",
         )

@@ -47,6 +47,11 @@ def _wait_on(stop: threading.Event) -> Callable[[float], None]:
     return wait
 
 
+def _reason(exc: DriverError) -> str:
+    """The error without the device id (the status belongs to that device already)."""
+    return f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+
+
 class Supervisor:
     """Runs ``driver.listen`` for one device with reconnection and back-off."""
 
@@ -118,7 +123,7 @@ class Supervisor:
         try:
             driver = self.make_driver(self.settings)
         except DriverError as exc:
-            return str(exc)
+            return _reason(exc)
         try:
             driver.open()
             self._report(ONLINE, None, port=getattr(driver, "connected_port", None) or self.settings.port)
@@ -126,7 +131,7 @@ class Supervisor:
                 self.on_punch(punch)
             return None
         except DriverError as exc:
-            return str(exc)
+            return _reason(exc)
         except Exception as exc:  # noqa: BLE001 - a failing callback must not end supervision
             log.exception("%s: listening failed", self.settings.id)
             return f"{type(exc).__name__}: {exc}"

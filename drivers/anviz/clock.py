@@ -9,7 +9,8 @@ pulls take only records still flagged new. The flags of the records a pull retur
 cleared (0x4E) by the *next* pull, and only once that pull sees the same records again at
 the head of the new list — that proves the collector committed them (it stores the
 cursor only after the punches) and that nobody else cleared flags in between. Live
-listening clears each batch's flags once the consumer has taken every punch of it.
+listening only reads: it reports records that join the new list and clears nothing, so
+the pull still stores them.
 
 Record times are seconds since an epoch the TC_B document does not give: the ``epoch``
 option (default 2000-01-02 00:00:00, as used by the MxLabs/Anviz library) sets it.
@@ -192,17 +193,25 @@ class AnvizClock(TimeClock):
         )
 
     def listen(self, stop: threading.Event) -> Iterator[Punch]:
-        """Poll for new records every ``poll_interval`` seconds and yield them; a batch's
-        new flags are cleared once every punch of it was taken."""
-        while not stop.is_set():
-            waiting = self.record_info()["new_records"]
-            if waiting:
-                records = self._transfer(FROM_FIRST_NEW, waiting, None)
-                for record in records:
+        """Yield the punches made from now on, checking every ``poll_interval`` seconds.
+
+        Read-only: no flag is cleared, so the next pull still stores every punch seen
+        here. A punch is a record that joins the clock's new list; records already on
+        that list when listening starts were made before and are left to the pull.
+        """
+        waiting = self.record_info()["new_records"]
+        seen = {record.raw for record in self._transfer(FROM_FIRST_NEW, waiting, None)}
+        while not stop.wait(self.poll_interval):
+            now_waiting = self.record_info()["new_records"]
+            if now_waiting == waiting:
+                continue
+            waiting = now_waiting
+            records = self._transfer(FROM_FIRST_NEW, waiting, None)
+            for record in records:
+                if record.raw not in seen:
                     yield self._punch(record)
-                if records:
-                    self._clear_new(len(records))
-            stop.wait(self.poll_interval)
+            # a record leaves the new list for good once a pull clears it: forget those
+            seen = {record.raw for record in records}
 
     def clear_log(self) -> None:
         """Delete every record on the clock (0x4E, delete all)."""

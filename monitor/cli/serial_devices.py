@@ -97,6 +97,10 @@ def _run(target: str, kwargs: dict[str, Any]) -> None:
         # the simulators stand on pseudo-terminals, which Windows does not have
         raise UserError("the simulators need pseudo-terminals: run them on Linux or macOS (WSL works too)") from None
     common = _common(kwargs)
+    app = click.get_current_context().find_object(AppContext)
+    if app is not None:
+        # simulated clocks keep the site's local time, as real ones are set to
+        common["now"] = app.now
     try:
         simulator = simulator_class(**kwargs, **common)
     except ValueError as exc:

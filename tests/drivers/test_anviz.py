@@ -206,19 +206,24 @@ def test_the_epoch_option_moves_record_times(one_clock):
     assert moved[-1].timestamp == NOW - timedelta(days=1)
 
 
-def test_live_records_arrive_and_their_flags_are_cleared(one_clock):
+def test_listening_reports_new_punches_and_leaves_them_to_the_pull(one_clock):
     sim, host = one_clock
     clock = open_clock(sim.path)
-    clock.fetch(None)
-    for record in sim.clocks[1].records:
-        record.new = False
+    first = clock.fetch(None)  # its 60 records stay flagged new until the next pull
+    before = sim.requests
     with Listener(clock) as listener:
+        # the baseline: a record count and 3 batches of the 60 records waiting
+        assert sim.wait_for(lambda: sim.requests >= before + 4)
         sim.punch(501)
         sim.punch(502)
         assert [listener.get().user_id, listener.get().user_id] == ["501", "502"]
-        assert sim.wait_for(lambda: not any(r.new for r in sim.clocks[1].records))
+        sim.punch(503)
+        assert listener.get().user_id == "503"
         assert listener.stop() == []
+    assert sum(r.new for r in sim.clocks[1].records) == 63  # listening cleared nothing
+    pulled = clock.fetch(first.cursor)
     clock.close()
+    assert [p.user_id for p in pulled.punches] == ["501", "502", "503"]
 
 
 @pytest.mark.parametrize(
@@ -256,7 +261,7 @@ def test_a_wrong_device_id_times_out_with_a_hint(one_clock):
     with pytest.raises(DeviceTimeout, match="clock 9 does not answer") as caught:
         open_clock(sim.path, device_id=9, timeout=0.2)
     assert "device_id" in caught.value.hint
-    assert anviz_bus._buses == {}  # the failed open released the port
+    assert anviz_bus.bus_key(sim.path) not in anviz_bus._buses  # the failed open released the port
 
 
 def test_probe(one_clock):
@@ -299,11 +304,11 @@ def test_three_clocks_share_one_port(bus_of_three):
 
 def test_three_clocks_listened_to_at_once_get_their_own_punches(bus_of_three):
     sim, clocks = bus_of_three
-    for clock in sim.clocks.values():
-        for record in clock.records:
-            record.new = False
+    before = sim.requests
     listeners = [Listener(clock).__enter__() for clock in clocks]
     try:
+        # each listener's baseline: a record count and 2 batches of its 30 waiting records
+        assert sim.wait_for(lambda: sim.requests >= before + 3 * 3)
         for round_ in range(3):
             for device_id in (1, 2, 3):
                 sim.punch(device_id * 100 + round_, device_id)

@@ -338,3 +338,10 @@ def test_collect_refuses(run, office, args, message):
 def test_collect_without_readers(run, initialized):
     result = run("devices", "collect", "--seconds", "1")
     assert result.exit_code == 2 and "no fingerprint, rfid or lines device is configured" in result.output
+
+
+def test_simulated_clocks_keep_the_site_time(run, tmp_path):
+    result = run("simulate", "anviz", "--link", tmp_path / "clock", "--clock-offset", "-30", input="punch 42\nquit\n")
+    assert result.exit_code == 0, result.output
+    # the test clock is 2026-11-26 09:00 in Asia/Ho_Chi_Minh, whatever the machine's zone
+    assert "user 42 punched on clock 1 at 2026-11-26 08:59:30" in result.stdout
