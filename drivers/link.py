@@ -17,7 +17,7 @@ import serial
 
 from drivers.base import DeviceSettings, Disconnected
 from drivers.framing import Framer, FrameT
-from drivers.ports import open_port
+from drivers.ports import close_port, open_port
 
 try:  # POSIX ports raise termios.error (not an OSError) when the device is gone
     from termios import error as _termios_error
@@ -53,10 +53,7 @@ class SerialLink(Generic[FrameT]):
         return name
 
     def close(self) -> None:
-        try:
-            self.port.close()
-        except PORT_ERRORS:
-            pass  # closing a port whose adapter is gone must not raise
+        close_port(self.port)
 
     def write(self, data: bytes) -> None:
         try:

@@ -19,9 +19,13 @@ from drivers.base import DeviceSettings, PortUnavailable
 
 def open_port(settings: DeviceSettings, *, timeout: float | None = None) -> serial.SerialBase:
     """Open the device's port with its baud rate; 8N1, no flow control."""
+    local = "://" not in settings.port
     try:
         return serial.serial_for_url(
             settings.port,
+            # a second collector (or a vendor tool) on the same local port would steal
+            # bytes from the first; refuse it with "busy" instead
+            **({"exclusive": True} if local and not sys.platform.startswith("win") else {}),
             baudrate=settings.baudrate,
             bytesize=serial.EIGHTBITS,
             parity=serial.PARITY_NONE,
@@ -31,6 +35,19 @@ def open_port(settings: DeviceSettings, *, timeout: float | None = None) -> seri
         )
     except (serial.SerialException, OSError, ValueError) as exc:
         raise port_error(settings, exc) from exc
+
+
+def close_port(port: serial.SerialBase) -> None:
+    """Close a port without raising (its adapter may be gone), and the capture file of a
+    ``spy://`` port: pyserial 3.5 never closes it, so a collector reopening the port
+    every poll would leak one file per poll."""
+    try:
+        port.close()
+    except (serial.SerialException, OSError):
+        pass
+    output = getattr(getattr(port, "formatter", None), "output", None)
+    if output is not None and output not in (sys.stderr, sys.stdout) and hasattr(output, "close"):
+        output.close()
 
 
 def port_error(settings: DeviceSettings, exc: BaseException) -> PortUnavailable:

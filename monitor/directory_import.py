@@ -139,9 +139,23 @@ def check_employees(path: Path, known_units: set[str]) -> Checked:
     return checked
 
 
-def check_enrollments(path: Path, known_employees: set[str], known_devices: set[str] | None = None) -> Checked:
-    """``known_devices`` (from the config) is checked when given; ``*`` means every device."""
+def check_enrollments(
+    path: Path,
+    known_employees: set[str],
+    known_devices: set[str] | None = None,
+    card_formats: dict[str, str] | None = None,
+) -> Checked:
+    """``known_devices`` (from the config) is checked when given; ``*`` means every device.
+
+    Card numbers (kind ``card``) may be written in any printed form (``0003887558``,
+    ``059,20934``, ``0x003B51C6``); they are stored in the form the device reports
+    (its ``card_format`` in ``card_formats``), or the 10-digit decimal form — every card
+    reader's default — for ``*`` and devices without the option.
+    """
+    from drivers.cards import format_card, parse_card
+
     checked = Checked()
+    card_formats = card_formats or {}
 
     def build(row: Row) -> dict[str, Any]:
         device = row.values.get("device_id", "")
@@ -158,6 +172,8 @@ def check_enrollments(path: Path, known_employees: set[str], known_devices: set[
         kind = row.values.get("kind") or "user"
         if kind not in ENROLLMENT_KINDS:
             raise ValueError(f"kind {kind!r} is not one of {', '.join(ENROLLMENT_KINDS)}")
+        if kind == "card":
+            user = format_card(parse_card(user), card_formats.get(device, "decimal"))
         return {
             "device_id": device,
             "device_user_id": user,

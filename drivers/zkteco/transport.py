@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import abc
 import socket
-import sys
 import time
 from urllib.parse import urlsplit
 
 import serial
 
 from drivers.base import DeviceSettings, DeviceTimeout, Disconnected, DriverError, FrameError, PortUnavailable
-from drivers.ports import open_port
+from drivers.ports import close_port, open_port
 from drivers.zkteco.framing import SERIAL_FRAMINGS, DatagramFraming, StreamFraming, TcpFraming
 
 DEFAULT_PORT = 4370
@@ -172,15 +171,7 @@ class SerialLink(StreamLink):
             raise Disconnected(f"cannot write to {self.where}: {exc}", device=self.device) from exc
 
     def close(self) -> None:
-        try:
-            self.port.close()
-        except (serial.SerialException, OSError):
-            pass
-        # pyserial 3.5's spy:// opens its capture file and never closes it; a collector
-        # reopening the port every poll would leak one file per poll
-        output = getattr(getattr(self.port, "formatter", None), "output", None)
-        if output is not None and output not in (sys.stderr, sys.stdout) and hasattr(output, "close"):
-            output.close()
+        close_port(self.port)
 
 
 class UdpLink(Link):

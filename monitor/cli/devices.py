@@ -217,7 +217,12 @@ def devices_pull(app: AppContext, device_id: str, clear: bool) -> None:
 @click.option("--seconds", type=click.FloatRange(0.1), help="Stop after this many seconds.")
 @pass_app
 def devices_listen(app: AppContext, device_id: str, count: int | None, seconds: float | None) -> None:
-    """Print punches as they happen (Ctrl-C stops). The next pull stores them."""
+    """Print punches as they happen (Ctrl-C stops); nothing is stored.
+
+    Clocks that keep a log store these punches at the next pull; readers without a log
+    (fingerprint modules, card and line readers) are stored by 'monitor devices collect'
+    or the collector ('monitor run').
+    """
     device = app.config.device(device_id)
     stop = threading.Event()
     timer = threading.Timer(seconds, stop.set) if seconds else None
@@ -226,7 +231,9 @@ def devices_listen(app: AppContext, device_id: str, count: int | None, seconds: 
         if offset is not None:
             stream = click.echo if not is_suspect(offset, device) else (lambda text: click.echo(f"Warning: {text}", err=True))
             stream(f"device clock {_offset_line(offset, device)}")
-        click.echo(f"Listening to {device.id}; punch at the clock (Ctrl-C stops) ...")
+        keeps_log = "fetch" in clock.capabilities
+        later = "the next pull stores them" if keeps_log else "not stored: use 'monitor devices collect' to store them"
+        click.echo(f"Listening to {device.id} ({later}); punch at the clock (Ctrl-C stops) ...")
         if timer:
             timer.daemon = True
             timer.start()

@@ -87,11 +87,16 @@ def import_enrollments(app: AppContext, file: Path, skip_bad: bool, reason: str 
     """Map device user ids, card numbers or fingerprint pages to employees.
 
     Columns: device_id (or * for every device), device_user_id, employee_code [, kind:
-    user|card|page]. Punches already stored for a newly mapped id get their employee.
+    user|card|page]. Card numbers may be written in any printed form (0003887558,
+    059,20934, 0x003B51C6); they are stored the way the device reports them. Punches
+    already stored for a newly mapped id get their employee.
     """
     with app.store() as store:
         known_devices = {d.id for d in app.config.devices} | {d["id"] for d in store.device_rows()}
-        checked = check_enrollments(file, {e["code"] for e in store.employees()}, known_devices or None)
+        card_formats = {
+            d.id: str(d.settings.options["card_format"]) for d in app.config.devices if "card_format" in d.settings.options
+        }
+        checked = check_enrollments(file, {e["code"] for e in store.employees()}, known_devices or None, card_formats)
         _apply(file, checked, skip_bad, "Enrollments", lambda rows: store.upsert_enrollments(rows, actor=app.actor, reason=reason))
 
 

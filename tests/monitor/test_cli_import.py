@@ -216,3 +216,21 @@ def test_importing_any_permutation_of_a_file_gives_the_same_punches(run, directo
     assert store.punch_count() == max(before, len(lines))
     assert store.verify_chain().ok
     store.close()
+
+
+def test_card_numbers_in_any_printed_form_match_the_reader(run, directory: Path, tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + '\n[[devices]]\nid = "the-doc"\nprotocol = "rfid"\nport = "/dev/ttyUSB0"\ncard_format = "facility"\n',
+        encoding="utf-8",
+    )
+    enroll = write(
+        tmp_path / "cards.csv",
+        "device_id,device_user_id,employee_code,kind\n*,\"059,20934\",NV001,card\nthe-doc,0x003B51C7,NV002,card\n*,not-a-card,NV002,card\n",
+    )
+    result = run("import", "enrollments", enroll, "--skip-bad")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == f"{enroll}:4: 'not-a-card' is not a card number (forms: 0003887558, 059,20934, 0x003B51C6)\n"
+    rows = {(r["device_id"], r["device_user_id"]) for r in open_store(directory).enrollments()}
+    assert rows == {("*", "0003887558"), ("the-doc", "059,20935")}
