@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "monitor.cli.punches",
     "monitor.cli.demo",
     "monitor.cli.serve",
+    "monitor.cli.run",
     "monitor.cli.devices",
     "monitor.cli.simulate",
     "monitor.cli.serial_devices",

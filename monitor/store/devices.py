@@ -67,3 +67,27 @@ class DeviceStore(StoreBase):
             "SELECT COUNT(*) FROM punches WHERE device_id = ? AND punched_at >= ?", (device_id, since)
         )
         return {"last": newest, "since": recent or 0}
+
+    # --- requests from the web process (it never opens a port itself) --------------------
+
+    def queue_device_command(self, device_id: str, command: str, *, requested_by: str) -> int:
+        with self.write():
+            cursor = self.db.conn.execute(
+                "INSERT INTO device_commands(device_id, command, requested_by, requested_at) VALUES (?,?,?,?)",
+                (device_id, command, requested_by, self.now_text()),
+            )
+            return int(cursor.lastrowid)
+
+    def pending_device_commands(self) -> list[dict[str, Any]]:
+        return self.query("SELECT * FROM device_commands WHERE done_at IS NULL ORDER BY id")
+
+    def finish_device_command(self, command_id: int, result: str) -> None:
+        with self.write():
+            self.db.conn.execute(
+                "UPDATE device_commands SET done_at = ?, result = ? WHERE id = ?", (self.now_text(), result, command_id)
+            )
+
+    def device_commands(self, device_id: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        if device_id:
+            return self.query("SELECT * FROM device_commands WHERE device_id = ? ORDER BY id DESC LIMIT ?", (device_id, limit))
+        return self.query("SELECT * FROM device_commands ORDER BY id DESC LIMIT ?", (limit,))

@@ -1,0 +1,66 @@
+"""``monitor run``: the collector process."""
+
+from __future__ import annotations
+
+import logging
+import signal
+
+import click
+
+from monitor.cli import AppContext, pass_app
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Pull every device once, judge, carry out queued requests, and exit.")
+@click.option("--evaluate-minutes", default=5, show_default=True, help="How often new and changed days are judged.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every pull, not only problems.")
+@pass_app
+def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> None:
+    """Collect punches: pull clocks that keep a log every poll_seconds, listen to
+    readers that do not, judge new and changed days, and carry out device requests
+    made on the web site. Runs until stopped (Ctrl+C or SIGTERM)."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from monitor.collector import Collector, schedule
+
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    config = app.config
+    app.store().close()  # fail now, with the fix, if the database is missing
+    collector = Collector(config, now=app.now, evaluate=_evaluator(app), actor="collector")
+    for device, why in collector.plan.skipped:
+        click.echo(f"{device.id}: not collected ({why})", err=True)
+    if once:
+        collector.run_once()
+        click.echo(f"Pulled {len(collector.plan.pulled)} device(s); {len(collector.plan.live)} live reader(s) need 'monitor run' without --once.")
+        return
+    scheduler = BlockingScheduler(timezone=config.site.zone)
+    schedule(collector, scheduler, evaluate_minutes=evaluate_minutes)
+
+    def stop(_signum: int, _frame: object) -> None:
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    collector.start_live()
+    click.echo(
+        f"Collecting from {len(collector.plan.pulled)} clock(s) and {len(collector.plan.live)} live reader(s) "
+        f"into {config.storage.database} (Ctrl+C stops).",
+        err=True,
+    )
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        collector.stop_live()
+
+
+def _evaluator(app: AppContext):
+    """The judging step, when the compliance engine is present."""
+    return None
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(run)

@@ -1,0 +1,209 @@
+"""The collector process (``monitor run``): pulls clocks that keep a log, listens to
+readers that do not, judges what arrived, and carries out requests queued by the web.
+
+APScheduler only decides *when*: each device that stores records is pulled every
+``poll_seconds`` (job id ``pull:<device>``), the evaluation runs every few minutes
+(``evaluate``), and the device-command queue is read every few seconds (``commands``).
+Readers without a log (fingerprint, card and line readers) are heard live by
+supervisors that reconnect with back-off (:mod:`monitor.live`).
+
+Every job opens its own database connection: jobs run in worker threads, and a SQLite
+connection belongs to one thread at a time. Devices on one serial port (an RS485 bus)
+are pulled one after another under a per-port lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from drivers.base import DriverError, driver_class
+from monitor.config import Config, DeviceConfig
+from monitor.ingest import host_second, measure_offset, pull_device
+from monitor.store import Store, open_store
+
+log = logging.getLogger("monitor.collector")
+
+COMMANDS = ("sync-time",)
+
+
+@dataclass
+class CollectorPlan:
+    """Which devices are pulled and which are heard live."""
+
+    pulled: list[DeviceConfig] = field(default_factory=list)
+    live: list[DeviceConfig] = field(default_factory=list)
+    skipped: list[tuple[DeviceConfig, str]] = field(default_factory=list)
+
+
+def plan(config: Config) -> CollectorPlan:
+    result = CollectorPlan()
+    for device in config.devices:
+        if not device.enabled:
+            result.skipped.append((device, "disabled in the config"))
+            continue
+        capabilities = driver_class(device.protocol).capabilities
+        if "fetch" in capabilities:
+            result.pulled.append(device)
+        elif "live" in capabilities:
+            result.live.append(device)
+        else:
+            result.skipped.append((device, f"a {device.protocol} device can neither be pulled nor heard"))
+    return result
+
+
+class Collector:
+    """The collector's work, independent of the scheduler that times it."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        now: Callable[[], datetime],
+        evaluate: Callable[[Store], Any] | None = None,
+        actor: str = "collector",
+    ):
+        self.config = config
+        self.now = now
+        self.evaluate = evaluate
+        self.actor = actor
+        self.plan = plan(config)
+        self._port_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+        self.live = None
+
+    def store(self) -> Store:
+        return open_store(self.config, now=self.now)
+
+    def _port_lock(self, port: str) -> threading.Lock:
+        with self._locks_guard:
+            return self._port_locks.setdefault(port, threading.Lock())
+
+    # --- jobs -------------------------------------------------------------------------
+
+    def pull(self, device: DeviceConfig) -> None:
+        """One pull; a device that does not answer is recorded offline and tried next time."""
+        with self._port_lock(device.settings.port), self.store() as store:
+            try:
+                report = pull_device(store, device, now=self.now, actor=self.actor)
+            except DriverError as exc:
+                log.warning("%s", exc)
+                return
+        if report.log_shrank:
+            log.warning("%s: the device log shrank (someone cleared it); everything it holds was read again", device.id)
+        if report.clock_suspect:
+            log.warning("%s: device clock %+.0f s off the host; its punches are flagged clock_suspect", device.id, report.clock_offset)
+        log.info("%s: %d new, %d already stored", device.id, report.new, report.existing)
+
+    def judge(self) -> None:
+        if self.evaluate is None:
+            return
+        with self.store() as store:
+            self.evaluate(store)
+
+    def run_commands(self) -> int:
+        """Carry out device requests queued by the web site; returns how many were done."""
+        done = 0
+        with self.store() as store:
+            for command in store.pending_device_commands():
+                result = self._run_command(command)
+                store.finish_device_command(command["id"], result)
+                done += 1
+        return done
+
+    def _run_command(self, command: dict[str, Any]) -> str:
+        try:
+            device = self.config.device(command["device_id"])
+        except Exception as exc:  # noqa: BLE001 - NotFound; the result is shown to the requester
+            return f"failed: {exc}"
+        if command["command"] != "sync-time":
+            return f"failed: unknown command {command['command']!r}"
+        from drivers.base import open_driver
+        from monitor.ingest import local_naive
+
+        try:
+            with self._port_lock(device.settings.port), open_driver(device.settings, now=local_naive(self.now)) as clock:
+                if "clock" not in clock.capabilities:
+                    return f"failed: a {device.protocol} device has no clock"
+                before = measure_offset(clock, self.now)
+                clock.set_clock(host_second(self.now))
+                after = measure_offset(clock, self.now)
+        except DriverError as exc:
+            return f"failed: {exc}"
+        with self.store() as store:
+            store.record_clock_offset(device.id, after or 0.0)
+            with store.write():
+                store.audit(command["requested_by"], "sync-time", "device", device.id,
+                            {"offset_seconds": before}, {"offset_seconds": after}, "requested on the web site")
+        return f"done: offset {before:+.0f} s before, {after:+.0f} s after"
+
+    def run_once(self) -> None:
+        """Pull every device once, judge, and carry out queued commands (``monitor run --once``)."""
+        for device in self.plan.pulled:
+            self.pull(device)
+        self.judge()
+        self.run_commands()
+
+    # --- live readers -----------------------------------------------------------------
+
+    def start_live(self) -> None:
+        if not self.plan.live:
+            return
+        from monitor.live import LiveCollector
+
+        self.live = LiveCollector(self.store(), now=self.now)
+        for device in self.plan.live:
+            self.live.add(device)
+
+    def stop_live(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            self.live.store.close()
+            self.live = None
+
+
+def schedule(collector: Collector, scheduler, *, evaluate_minutes: int = 5, command_seconds: int = 5) -> None:
+    """Add the collector's jobs to an APScheduler 3.x scheduler, with explicit ids."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    zone = collector.config.site.zone
+    start = collector.now()
+    for device in collector.plan.pulled:
+        scheduler.add_job(
+            collector.pull,
+            IntervalTrigger(seconds=device.poll_seconds, timezone=zone),
+            args=[device],
+            id=f"pull:{device.id}",
+            name=f"pull {device.id}",
+            next_run_time=start,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=device.poll_seconds,
+            replace_existing=True,
+        )
+    if collector.evaluate is not None:
+        scheduler.add_job(
+            collector.judge,
+            IntervalTrigger(minutes=evaluate_minutes, timezone=zone),
+            id="evaluate",
+            name="judge new and changed days",
+            next_run_time=start,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=evaluate_minutes * 60,
+            replace_existing=True,
+        )
+    scheduler.add_job(
+        collector.run_commands,
+        IntervalTrigger(seconds=command_seconds, timezone=zone),
+        id="commands",
+        name="device requests from the web site",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=command_seconds * 4,
+        replace_existing=True,
+    )
