@@ -25,6 +25,8 @@ from monitor.errors import ConfigError, MonitorError
 
 COMMAND_MODULES = [
     "monitor.cli.setup",
+    "monitor.cli.leave",
+    "monitor.cli.evaluate",
 ]
 
 

@@ -1,0 +1,320 @@
+"""The incremental evaluation: judge every employee-day that needs it, in batches.
+
+What needs judging, per employee:
+* days after the employee's "judged through" mark, up to today (or up to the leaving
+  date); from the first judged day (``[calendar] evaluate_from``, else the day of the
+  oldest stored punch, never before the hire date) when there is no mark yet;
+* everything from that first day again when the *basis* changed: a digest of the rules
+  (schedules, calendar, leave config, holiday data) and of the employee's unit,
+  schedule and dates, so editing office hours or moving someone re-judges them;
+* dirty days (a late-syncing clock, an enrollment, a leave change) up to today;
+* days judged while still open (``provisional``).
+
+Each batch of employees is one transaction: read their punches and leave, judge, write
+the results, clear their dirty marks, move their marks. Reads are one index range per
+employee (or per run of days), writes are ``executemany``; nothing is queried per day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from monitor.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
+from monitor.evaluate import DayPlan, LeaveDay, evaluate_day, plan_day
+from monitor.leave import LeaveKind
+from monitor.policy import OfficePolicy
+from monitor.schedules import Schedule, clock_text
+from monitor.store import Store
+
+BATCH_EMPLOYEES = 500
+
+
+@dataclass
+class RunSummary:
+    """What one evaluation run did."""
+
+    judged: int = 0  # employee-days written
+    employees: int = 0  # employees with at least one day judged
+    dirty: int = 0  # dirty marks consumed
+    provisional: int = 0  # of the judged days, still open
+    rebased: int = 0  # employees re-judged from their first day (rules or directory changed)
+    first_day: date | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Employee:
+    code: str
+    unit: str
+    schedule: Schedule
+    hired_on: date | None
+    left_on: date | None
+    basis: str
+    chain: tuple[str, ...] = ()  # units on the way up with calendar overrides
+    active: bool = True
+    first_day: date | None = None  # the first day judged for them
+    days: set[date] = field(default_factory=set)
+    mark: date | None = None  # new "judged through" to record
+    rebase_from: date | None = None  # forget results before this day
+    dirty: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Work:
+    """What a run will judge: employees with their days, and the summary so far."""
+
+    employees: list[_Employee]
+    summary: RunSummary
+
+    @property
+    def days(self) -> int:
+        return sum(len(e.days) for e in self.employees)
+
+
+class Evaluation:
+    """One run over the store with a fixed policy and a fixed ``now``."""
+
+    def __init__(self, store: Store, policy: OfficePolicy, now: datetime, *, batch_size: int = BATCH_EMPLOYEES):
+        self.store = store
+        self.policy = policy
+        self.now = now.astimezone(store.zone) if now.tzinfo else now.replace(tzinfo=store.zone)
+        self.today = self.now.date()
+        self.batch_size = batch_size
+        units = store.units()
+        self.parents = {u["code"]: u["parent_code"] for u in units}
+        self.unit_schedules = {u["code"]: u["schedule"] for u in units}
+        self.calendar: WorkCalendar = policy.work_calendar(self.parents)
+        self._plans: dict[tuple[Any, ...], DayPlan] = {}
+        self._leave_days: dict[tuple[str, str], LeaveDay] = {}
+        self._iso: dict[date, str] = {}
+        self._clock: dict[int, str] = {}
+
+    # --- deciding what to judge -------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        day_from: date | None = None,
+        day_to: date | None = None,
+        employee_codes: Iterable[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> RunSummary:
+        """Judge what needs it; with ``day_from``/``day_to`` re-judge that span as well."""
+        return self.execute(self.plan(day_from=day_from, day_to=day_to, employee_codes=employee_codes), progress)
+
+    def plan(
+        self,
+        *,
+        day_from: date | None = None,
+        day_to: date | None = None,
+        employee_codes: Iterable[str] | None = None,
+    ) -> Work:
+        """Decide what to judge (nothing is written yet)."""
+        summary = RunSummary()
+        summary.warnings = [
+            f"[units.{code}] in the config names a unit that is not in the database"
+            for code in self.policy.units
+            if code not in self.parents
+        ]
+        wanted = set(employee_codes) if employee_codes is not None else None
+        employees = self._employees(wanted)
+        first_day = self.policy.calendar.evaluate_from or self.store.oldest_punch_day() or self.today
+        summary.first_day = first_day
+        self._plan_work(employees, first_day, day_from, day_to, summary)
+        work = [e for e in employees.values() if e.days or e.dirty or e.mark or e.rebase_from]
+        return Work(work, summary)
+
+    def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
+        """Judge the planned employee-days, a batch of employees per transaction."""
+        summary = work.summary
+        for start in range(0, len(work.employees), self.batch_size):
+            judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
+            if progress:
+                progress(judged)
+        summary.employees = sum(1 for e in work.employees if e.days)
+        return summary
+
+    def _employees(self, wanted: set[str] | None) -> dict[str, _Employee]:
+        fingerprint = self.policy.fingerprint()
+        employees: dict[str, _Employee] = {}
+        for row in self.store.employees():
+            code = row["code"]
+            if wanted is not None and code not in wanted:
+                continue
+            schedule = self.policy.schedule_for(
+                row["schedule"], row["unit_code"], self.parents, self.unit_schedules, employee_code=code
+            )
+            hired_on = date.fromisoformat(row["hired_on"]) if row["hired_on"] else None
+            left_on = date.fromisoformat(row["left_on"]) if row["left_on"] else None
+            chain = self.calendar.chain_key(row["unit_code"])
+            basis_text = repr((fingerprint, schedule.id, row["unit_code"], chain, row["hired_on"], row["left_on"], row["active"]))
+            basis = hashlib.sha256(basis_text.encode("utf-8")).hexdigest()[:16]
+            employees[code] = _Employee(
+                code, row["unit_code"], schedule, hired_on, left_on, basis, chain, bool(row["active"])
+            )
+        return employees
+
+    def _plan_work(
+        self,
+        employees: dict[str, _Employee],
+        first_day: date,
+        day_from: date | None,
+        day_to: date | None,
+        summary: RunSummary,
+    ) -> None:
+        marks = self.store.judged_marks()
+        for employee in employees.values():
+            start = max(first_day, employee.hired_on) if employee.hired_on else first_day
+            end = self.today if employee.left_on is None else min(self.today, employee.left_on)
+            mark = marks.get(employee.code)
+            active = employee.active
+            if mark is None or mark[1] != employee.basis:
+                if mark is not None:
+                    summary.rebased += 1
+                    employee.rebase_from = start
+                    if not active:
+                        end = min(end, date.fromisoformat(mark[0]))
+                if active or mark is not None:
+                    employee.days.update(_span(start, end))
+                    employee.mark = max(end, start - timedelta(days=1))
+            elif active:
+                employee.days.update(_span(date.fromisoformat(mark[0]) + timedelta(days=1), end))
+                employee.mark = max(end, date.fromisoformat(mark[0]))
+            employee.first_day = start
+        for code, text in self.store.dirty_pairs(self.today):
+            employee = employees.get(code)
+            if employee is None:
+                continue
+            employee.dirty.append(text)
+            summary.dirty += 1
+            day = date.fromisoformat(text)
+            if employee.first_day is not None and day >= employee.first_day:
+                employee.days.add(day)
+        for code, text in self.store.provisional_pairs():
+            employee = employees.get(code)
+            if employee is not None:
+                employee.days.add(date.fromisoformat(text))
+        if day_from is not None or day_to is not None:
+            low = day_from or first_day
+            high = min(day_to or self.today, self.today)
+            for employee in employees.values():
+                employee.days.update(_span(low, high))
+
+    # --- judging a batch --------------------------------------------------------------
+
+    def _judge_batch(self, batch: Sequence[_Employee], summary: RunSummary) -> int:
+        store = self.store
+        evaluated_at = store.now_text()
+        rows: list[tuple[Any, ...]] = []
+        clock = self._clock_text
+        with store.write():
+            codes = [e.code for e in batch if e.days]
+            punches = self._read_punches([e for e in batch if e.days]) if codes else {}
+            leave = self._read_leave(batch) if codes else {}
+            for employee in batch:
+                if employee.rebase_from is not None:
+                    store.delete_day_results(employee.code, employee.rebase_from)
+                by_day = punches.get(employee.code, {})
+                records = leave.get(employee.code, ())
+                for day in sorted(employee.days):
+                    iso = self._iso.get(day) or self._iso.setdefault(day, day.isoformat())
+                    plan = self._plan(employee, day)
+                    day_leave = [item for low, high, item in records if low <= iso <= high]
+                    result = evaluate_day(plan, by_day.get(iso, ()), day_leave, self.now, self.policy.leave)
+                    summary.provisional += result.provisional
+                    rows.append((
+                        employee.code, iso, employee.unit, employee.schedule.id, result.status,
+                        None if result.arrival is None else clock(result.arrival),
+                        None if result.departure is None else clock(result.departure),
+                        result.late_minutes, result.early_minutes, result.worked_minutes, result.away_minutes,
+                        result.missing_in, result.missing_out, result.late_count, result.early_count,
+                        result.absent_fraction, result.leave_fraction, result.present_fraction,
+                        result.symbol, result.leave_kinds, result.holiday, int(result.provisional),
+                        ",".join(map(str, result.punch_ids)) or None,
+                        json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
+                        evaluated_at,
+                    ))
+            store.save_day_results(rows)
+            store.clear_dirty((e.code, day) for e in batch for day in e.dirty)
+            store.set_judged_through((e.code, e.mark.isoformat(), e.basis) for e in batch if e.mark is not None)
+        summary.judged += len(rows)
+        return len(rows)
+
+    def _clock_text(self, seconds: int) -> str:
+        text = self._clock.get(seconds)
+        if text is None:
+            text = self._clock[seconds] = clock_text(seconds)
+        return text
+
+    def _plan(self, employee: _Employee, day: date) -> DayPlan:
+        if (employee.hired_on and day < employee.hired_on) or (employee.left_on and day > employee.left_on):
+            key: tuple[Any, ...] = (NOT_REQUIRED, employee.schedule.id, day)
+            plan = self._plans.get(key)
+            if plan is None:
+                plan = self._plans[key] = plan_day(employee.schedule, CalendarDay(day, NOT_REQUIRED))
+            return plan
+        key = (employee.schedule.id, employee.chain, day)
+        plan = self._plans.get(key)
+        if plan is None:
+            calendar_day = self.calendar.day(day, employee.unit, employee.schedule.weekdays)
+            plan = self._plans[key] = plan_day(employee.schedule, calendar_day)
+        return plan
+
+    def _read_punches(self, batch: Sequence[_Employee]) -> dict[str, dict[str, list[tuple[int, int]]]]:
+        """employee → local day → [(seconds since midnight, punch id)], sorted."""
+        needed = sum(len(e.days) for e in batch)
+        low = min(min(e.days) for e in batch)
+        high = max(max(e.days) for e in batch)
+        if ((high - low).days + 1) * len(batch) <= 4 * needed:
+            queries = [([e.code for e in batch], low, high)]  # dense: one range per employee
+        else:
+            queries = [([e.code], first, last) for e in batch for first, last in _runs(sorted(e.days))]
+        found: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        for codes, first, last in queries:
+            current = None
+            by_day: dict[str, list[tuple[int, int]]] = {}
+            for code, day, moment, punch_id in self.store.punch_times(codes, first, last):
+                if code != current:
+                    current = code
+                    by_day = found.setdefault(code, {})
+                day_punches = by_day.get(day)
+                if day_punches is None:
+                    by_day[day] = [(moment, punch_id)]
+                else:
+                    day_punches.append((moment, punch_id))
+        return found
+
+    def _read_leave(self, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, LeaveDay]]]:
+        days = [d for e in batch for d in e.days]
+        records: dict[str, list[tuple[str, str, LeaveDay]]] = {}
+        for code, low, high, part, kind in self.store.active_leave([e.code for e in batch], min(days), max(days)):
+            records.setdefault(code, []).append((low, high, self._leave_day(kind, part)))
+        return records
+
+    def _leave_day(self, code: str, part: str) -> LeaveDay:
+        found = self._leave_days.get((code, part))
+        if found is None:
+            # a kind dropped from the config since the leave was recorded still excuses
+            kind = self.policy.leave.kinds.get(code) or LeaveKind(code, code, code)
+            found = self._leave_days[(code, part)] = LeaveDay(kind, part)
+        return found
+
+
+def _span(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days grouped into (first, last) runs."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
