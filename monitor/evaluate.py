@@ -175,6 +175,13 @@ def evaluate_day(
         and punches[0][0] <= plan.absent_after
     ):
         return _everyone_there(plan, punches, symbols.worked_symbol)
+    return judge_required_day(plan, punches, leave, closed, symbols)
+
+
+def judge_required_day(
+    plan: DayPlan, punches: Sequence[tuple[int, int]], leave: Sequence[LeaveDay], closed: bool, symbols: LeaveConfig
+) -> DayResult:
+    """The general path for a required day (``evaluate_day`` may take a shortcut)."""
     low, high = plan.window_start, plan.window_end
     used = [p for p in punches if low <= p[0] <= high]
     times = [p[0] for p in used]

@@ -55,12 +55,13 @@ class _Employee:
     hired_on: date | None
     left_on: date | None
     basis: str
-    chain: tuple[str, ...] = ()  # units on the way up with calendar overrides
-    active: bool = True
-    first_day: date | None = None  # the first day judged for them
+    chain: tuple[str, ...]  # units on the way up with calendar overrides
+    active: bool
+    first_day: date  # the first day judged for them
+    end: date | None = None  # the last day due (today, or the leaving date)
     days: set[date] = field(default_factory=set)
     mark: date | None = None  # new "judged through" to record
-    rebase_from: date | None = None  # forget results before this day
+    rebase: bool = False  # the basis changed: forget results outside first_day..end
     dirty: list[str] = field(default_factory=list)
 
 
@@ -122,11 +123,11 @@ class Evaluation:
             if code not in self.parents
         ]
         wanted = set(employee_codes) if employee_codes is not None else None
-        employees = self._employees(wanted)
         first_day = self.policy.calendar.evaluate_from or self.store.oldest_punch_day() or self.today
         summary.first_day = first_day
-        self._plan_work(employees, first_day, day_from, day_to, summary)
-        work = [e for e in employees.values() if e.days or e.dirty or e.mark or e.rebase_from]
+        employees = self._employees(wanted, first_day)
+        self._plan_work(employees, day_from, day_to, summary)
+        work = [e for e in employees.values() if e.days or e.dirty or e.mark or e.rebase]
         return Work(work, summary)
 
     def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
@@ -139,7 +140,7 @@ class Evaluation:
         summary.employees = sum(1 for e in work.employees if e.days)
         return summary
 
-    def _employees(self, wanted: set[str] | None) -> dict[str, _Employee]:
+    def _employees(self, wanted: set[str] | None, first_day: date) -> dict[str, _Employee]:
         fingerprint = self.policy.fingerprint()
         employees: dict[str, _Employee] = {}
         for row in self.store.employees():
@@ -151,41 +152,42 @@ class Evaluation:
             )
             hired_on = date.fromisoformat(row["hired_on"]) if row["hired_on"] else None
             left_on = date.fromisoformat(row["left_on"]) if row["left_on"] else None
+            start = max(first_day, hired_on) if hired_on else first_day
             chain = self.calendar.chain_key(row["unit_code"])
-            basis_text = repr((fingerprint, schedule.id, row["unit_code"], chain, row["hired_on"], row["left_on"], row["active"]))
+            # the first day belongs to the basis: when older punches arrive and move it,
+            # everyone is judged again from there, as a first run would have
+            basis_text = repr((fingerprint, schedule.id, row["unit_code"], chain, start, row["left_on"], row["active"]))
             basis = hashlib.sha256(basis_text.encode("utf-8")).hexdigest()[:16]
             employees[code] = _Employee(
-                code, row["unit_code"], schedule, hired_on, left_on, basis, chain, bool(row["active"])
+                code, row["unit_code"], schedule, hired_on, left_on, basis, chain, bool(row["active"]), start
             )
         return employees
 
-    def _plan_work(
-        self,
-        employees: dict[str, _Employee],
-        first_day: date,
-        day_from: date | None,
-        day_to: date | None,
-        summary: RunSummary,
-    ) -> None:
+    def _plan_work(self, employees: dict[str, _Employee], day_from: date | None, day_to: date | None,
+                   summary: RunSummary) -> None:
         marks = self.store.judged_marks()
+        one_day = timedelta(days=1)
         for employee in employees.values():
-            start = max(first_day, employee.hired_on) if employee.hired_on else first_day
-            end = self.today if employee.left_on is None else min(self.today, employee.left_on)
+            start = employee.first_day
             mark = marks.get(employee.code)
-            active = employee.active
-            if mark is None or mark[1] != employee.basis:
-                if mark is not None:
-                    summary.rebased += 1
-                    employee.rebase_from = start
-                    if not active:
-                        end = min(end, date.fromisoformat(mark[0]))
-                if active or mark is not None:
-                    employee.days.update(_span(start, end))
-                    employee.mark = max(end, start - timedelta(days=1))
-            elif active:
-                employee.days.update(_span(date.fromisoformat(mark[0]) + timedelta(days=1), end))
-                employee.mark = max(end, date.fromisoformat(mark[0]))
-            employee.first_day = start
+            through = date.fromisoformat(mark[0]) if mark else None
+            same_basis = mark is not None and mark[1] == employee.basis
+            end = self.today
+            if employee.left_on is not None:
+                end = min(end, employee.left_on)
+            elif not employee.active:
+                # inactive without a leaving date: judged no further than before
+                end = through if through is not None else start - one_day
+            employee.end = end
+            if same_basis:
+                employee.days.update(_span(through + one_day, end))
+                employee.mark = max(end, through)
+                continue
+            employee.days.update(_span(start, end))
+            employee.mark = max(end, start - one_day)
+            if mark is not None:
+                employee.rebase = True
+                summary.rebased += start <= end
         for code, text in self.store.dirty_pairs(self.today):
             employee = employees.get(code)
             if employee is None:
@@ -193,16 +195,17 @@ class Evaluation:
             employee.dirty.append(text)
             summary.dirty += 1
             day = date.fromisoformat(text)
-            if employee.first_day is not None and day >= employee.first_day:
+            if day >= employee.first_day:
                 employee.days.add(day)
         for code, text in self.store.provisional_pairs():
             employee = employees.get(code)
-            if employee is not None:
-                employee.days.add(date.fromisoformat(text))
+            day = date.fromisoformat(text)
+            if employee is not None and day >= employee.first_day:
+                employee.days.add(day)
         if day_from is not None or day_to is not None:
-            low = day_from or first_day
-            high = min(day_to or self.today, self.today)
             for employee in employees.values():
+                low = max(day_from or employee.first_day, employee.first_day)
+                high = min(day_to or employee.end, employee.end)
                 employee.days.update(_span(low, high))
 
     # --- judging a batch --------------------------------------------------------------
@@ -217,8 +220,8 @@ class Evaluation:
             punches = self._read_punches([e for e in batch if e.days]) if codes else {}
             leave = self._read_leave(batch) if codes else {}
             for employee in batch:
-                if employee.rebase_from is not None:
-                    store.delete_day_results(employee.code, employee.rebase_from)
+                if employee.rebase:
+                    store.delete_day_results_outside(employee.code, employee.first_day, employee.end)
                 by_day = punches.get(employee.code, {})
                 records = leave.get(employee.code, ())
                 for day in sorted(employee.days):

@@ -39,6 +39,13 @@ HEADINGS = {
     "missing_punches": ("Thiếu chấm", "Missing punches"),
     "leave_days": ("Nghỉ theo loại", "Leave by kind"),
     "flags": ("Cảnh báo", "Warnings"),
+    "id": ("Số", "#"),
+    "from": ("Từ ngày", "From"),
+    "to": ("Đến ngày", "To"),
+    "part": ("Buổi", "Part"),
+    "kind": ("Loại", "Kind"),
+    "reason": ("Lý do", "Reason"),
+    "removed_at": ("Đã huỷ lúc", "Removed at"),
 }
 STATUSES = {
     "present": ("Có mặt", "present"),
@@ -108,7 +115,7 @@ def _day_cells(row: dict[str, Any], lang: str) -> dict[str, str]:
     note = ", ".join(part for part in (row["leave"], row["holiday"]) if part)
     cells = {key: "" if row.get(key) is None else number(row[key], lang) for key in row}
     cells.update(status=status, missing=" ".join(missing), note=note)
-    for key in ("late_minutes", "early_minutes", "away_minutes"):
+    for key in ("late_minutes", "early_minutes", "away_minutes", "worked_minutes"):
         if row[key] == 0:
             cells[key] = ""
     return cells

@@ -12,7 +12,7 @@ from monitor.cli import AppContext, UserError, pass_app
 from monitor.errors import InputFileError
 from monitor.leave_import import import_leave, read_leave_file
 from monitor.policy import office_policy
-from monitor.report_format import table, to_csv, to_json
+from monitor.report_format import LANGS, NOTES, table, text, to_csv, to_json
 from monitor.store.leave import PARTS, describe_leave
 
 SHOWN_PROBLEMS = 50
@@ -70,9 +70,10 @@ def leave_add(app: AppContext, employee: str, date_from: date, date_to: date | N
 @click.option("--to", "date_to", type=DATE, help="Leave starting on or before this day.")
 @click.option("--all", "include_removed", is_flag=True, help="Include removed records.")
 @click.option("--format", "output_format", type=click.Choice(("table", "json", "csv")), default="table", show_default=True)
+@click.option("--lang", type=click.Choice(LANGS), default="vi", show_default=True, help="Language of table headings.")
 @pass_app
 def leave_list(app: AppContext, employee: str | None, unit: str | None, date_from: date | None, date_to: date | None,
-               include_removed: bool, output_format: str) -> None:
+               include_removed: bool, output_format: str, lang: str) -> None:
     """List leave records, oldest first."""
     with app.store() as store:
         codes: list[str] | None = None
@@ -96,11 +97,11 @@ def leave_list(app: AppContext, employee: str | None, unit: str | None, date_fro
     elif output_format == "csv":
         click.echo(to_csv(rows, LIST_KEYS), nl=False)
     elif not rows:
-        click.echo("No leave records.")
+        click.echo(text(NOTES, "empty", lang))
     else:
         columns = ("id", "employee", "name", "from", "to", "part", "kind", "reason") + (("removed_at",) if include_removed else ())
         cells = [{key: "" if row[key] is None else str(row[key]) for key in columns} for row in rows]
-        click.echo(table(columns, cells, "en"))
+        click.echo(table(columns, cells, lang))
 
 
 @leave.command("remove")

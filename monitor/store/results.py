@@ -122,10 +122,12 @@ class ResultStore(StoreBase):
             marks,
         )
 
-    def delete_day_results(self, employee_code: str, before: date) -> int:
-        """Forget results before ``before`` (days no longer judged after a rule change)."""
+    def delete_day_results_outside(self, employee_code: str, first: date, last: date) -> int:
+        """Forget an employee's results outside ``first``..``last`` (days no longer
+        judged after their dates or the rules changed)."""
         return self.db.conn.execute(
-            "DELETE FROM day_results WHERE employee_code = ? AND day < ?", (employee_code, before.isoformat())
+            "DELETE FROM day_results WHERE employee_code = ? AND (day < ? OR day > ?)",
+            (employee_code, first.isoformat(), last.isoformat()),
         ).rowcount
 
     # --- reading results (reports) ----------------------------------------------------
