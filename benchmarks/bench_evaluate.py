@@ -61,9 +61,16 @@ def day_punches(rng: random.Random, day: date) -> list[datetime]:
 
     arrival = at(7, 31, 40 * 60) if roll < 0.13 else at(7, 10, 20 * 60)  # 10% late
     departure = at(16, 20, 35 * 60) if roll > 0.95 else at(17, 0, 25 * 60)  # 5% early
-    if rng.random() < 0.1:
+    habit = rng.random()
+    if habit < 0.03:
         return [arrival, departure]  # did not punch over lunch
-    return [arrival, at(11, 30, 12 * 60), at(13, 10, 19 * 60), departure]
+    punches = [arrival, at(11, 30, 12 * 60), at(13, 10, 19 * 60), departure]
+    if habit > 0.88:
+        punches.insert(1, arrival + timedelta(seconds=rng.randint(2, 20)))  # pressed twice
+    elif habit > 0.82:
+        out = at(9, 0, 90 * 60)
+        punches[1:1] = [out, out + timedelta(minutes=rng.randint(10, 70))]  # an errand in office hours
+    return punches
 
 
 def build(store: Store, employees: int) -> tuple[int, list[tuple[str, date]]]:
@@ -129,6 +136,8 @@ def main() -> None:
         profiler = cProfile.Profile()
         profiler.enable()
     summary, scratch = timed("1. month from scratch", lambda: Evaluation(store, policy, now).run())
+    print("   of which " + ", ".join(f"{part} {seconds:.2f} s" for part, seconds in summary.seconds.items())
+          + f"; planning {scratch - sum(summary.seconds.values()):.2f} s")
     if args.profile:
         profiler.disable()
         pstats.Stats(profiler).sort_stats("tottime").print_stats(25)

@@ -10,6 +10,7 @@ collector is either seen or leaves its dirty mark in place.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
@@ -113,6 +114,21 @@ class ResultStore(StoreBase):
 
     def clear_dirty(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day = ?", pairs)
+
+    def clear_dirty_spans(self, spans: Iterable[tuple[str, str, str]]) -> None:
+        """Clear the dirty marks of (employee, first day, last day) spans just judged."""
+        self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day BETWEEN ? AND ?", spans)
+
+    @contextmanager
+    def page_cache(self, kib: int) -> Iterator[None]:
+        """A bigger SQLite page cache for a bulk job, restored afterwards."""
+        conn = self.db.conn
+        previous = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(previous)}")
 
     def set_judged_through(self, marks: Iterable[tuple[str, str, str]]) -> None:
         """(employee, through day, basis) for each employee judged up to a day."""

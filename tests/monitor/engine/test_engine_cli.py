@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 import pytest
@@ -15,8 +13,6 @@ from monitor.cli import cli
 from monitor.store import Store
 
 from conftest import OFFICE_TOML, add_punches  # noqa: I001 - the engine conftest
-
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture

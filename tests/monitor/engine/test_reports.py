@@ -16,7 +16,7 @@ from monitor.report_format import day_table, employee_table, month_table, to_csv
 from monitor.reports import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
 from monitor.store import Store
 
-from conftest import add_punches  # noqa: I001 - the engine conftest
+from conftest import OFFICE_TOML, add_punches, parse_policy  # noqa: I001 - the engine conftest
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOVEMBER = Month(2026, 11)
@@ -75,8 +75,6 @@ def test_month_counts_and_flags(november: Store, policy) -> None:
 
 
 def test_the_yearly_absence_flag_counts_the_year_to_date(november: Store, policy) -> None:
-    from conftest import parse_policy, OFFICE_TOML
-
     strict = parse_policy(OFFICE_TOML + "\n[rules]\nabsent_days_per_month = 0\nabsent_days_per_year = 10\n")
     flags = {row["employee"]: row["flags"] for row in month_report(november, strict, NOVEMBER)}
     assert flags["NV003"] == [{"rule": "absent_days_per_year", "value": 18, "threshold": 10}]
