@@ -36,6 +36,7 @@ BATCH_EMPLOYEES = 2000
 # Page cache while judging (KiB): the (day, unit) index of day_results is written all
 # over; with the default 2 MB cache each batch re-reads and re-writes its pages.
 CACHE_KIB = 64 * 1024
+FIRST_DAY_KEY = "evaluation_first_day"
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Evaluation:
         self._free: dict[tuple[str, str, date], DayPlan] = {}
         self._leave_days: dict[tuple[str, str], LeaveDay] = {}
         self._clock: dict[int, str] = {}
+        self._keep_first_day: str | None = None
 
     # --- deciding what to judge -------------------------------------------------------
 
@@ -129,12 +131,32 @@ class Evaluation:
             if code not in self.parents
         ]
         wanted = set(employee_codes) if employee_codes is not None else None
-        first_day = self.policy.calendar.evaluate_from or self.store.oldest_punch_day() or self.today
+        dirty = self.store.dirty_pairs(self.today)
+        first_day = self._first_day(dirty)
         summary.first_day = first_day
         employees = self._employees(wanted, first_day)
-        self._plan_work(employees, day_from, day_to, summary)
+        self._plan_work(employees, dirty, day_from, day_to, summary)
         work = [e for e in employees.values() if e.days or e.dropped or e.mark or e.rebase]
         return Work(work, summary)
+
+    def _first_day(self, dirty: list[tuple[str, str]]) -> date:
+        """``[calendar] evaluate_from``, else the day of the oldest stored punch.
+
+        The oldest punch is looked up once (a scan of the punch log) and kept in
+        ``meta``; afterwards every new punch leaves a dirty mark on its day, so an older
+        arrival shows up among the dirty marks and moves the first day back.
+        """
+        if self.policy.calendar.evaluate_from:
+            return self.policy.calendar.evaluate_from
+        kept = self.store.get_meta(FIRST_DAY_KEY)
+        oldest = date.fromisoformat(kept) if kept else self.store.oldest_punch_day()
+        if dirty:
+            earliest_dirty = date.fromisoformat(min(day for _, day in dirty))
+            oldest = min(oldest, earliest_dirty) if oldest else earliest_dirty
+        if oldest is None:
+            return self.today  # nothing punched yet: only today is judged
+        self._keep_first_day = oldest.isoformat() if oldest.isoformat() != kept else None
+        return oldest
 
     def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
         """Judge the planned employee-days, a batch of employees per transaction."""
@@ -144,6 +166,9 @@ class Evaluation:
                 judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
                 if progress:
                     progress(judged)
+        if self._keep_first_day:
+            with self.store.write():
+                self.store.set_meta(FIRST_DAY_KEY, self._keep_first_day)
         summary.employees = sum(1 for e in work.employees if e.days)
         return summary
 
@@ -170,8 +195,8 @@ class Evaluation:
             )
         return employees
 
-    def _plan_work(self, employees: dict[str, _Employee], day_from: date | None, day_to: date | None,
-                   summary: RunSummary) -> None:
+    def _plan_work(self, employees: dict[str, _Employee], dirty: list[tuple[str, str]], day_from: date | None,
+                   day_to: date | None, summary: RunSummary) -> None:
         marks = self.store.judged_marks()
         one_day = timedelta(days=1)
         for employee in employees.values():
@@ -188,14 +213,15 @@ class Evaluation:
             employee.end = end
             if same_basis:
                 employee.days.update(_span(through + one_day, end))
-                employee.mark = max(end, through)
+                if end > through:
+                    employee.mark = end
                 continue
             employee.days.update(_span(start, end))
             employee.mark = max(end, start - one_day)
             if mark is not None:
                 employee.rebase = True
                 summary.rebased += start <= end
-        for code, text in self.store.dirty_pairs(self.today):
+        for code, text in dirty:
             employee = employees.get(code)
             if employee is None:
                 continue

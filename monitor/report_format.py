@@ -57,6 +57,11 @@ STATUSES = {
     "not_required": ("Không phải làm", "not required"),
     "pending": ("Chưa chấm công", "not in yet"),
 }
+PART_LABELS = {
+    "full": ("cả ngày", "full day"),
+    "morning": ("sáng", "morning"),
+    "afternoon": ("chiều", "afternoon"),
+}
 RULES = {
     "late_count_per_month": ("Đi muộn (lần/tháng)", "late (times/month)"),
     "late_minutes_per_month": ("Đi muộn (phút/tháng)", "late (minutes/month)"),

@@ -12,7 +12,7 @@ from monitor.cli import AppContext, UserError, pass_app
 from monitor.errors import InputFileError
 from monitor.leave_import import import_leave, read_leave_file
 from monitor.policy import office_policy
-from monitor.report_format import LANGS, NOTES, table, text, to_csv, to_json
+from monitor.report_format import LANGS, NOTES, PART_LABELS, table, text, to_csv, to_json
 from monitor.store.leave import PARTS, describe_leave
 
 SHOWN_PROBLEMS = 50
@@ -101,6 +101,8 @@ def leave_list(app: AppContext, employee: str | None, unit: str | None, date_fro
     else:
         columns = ("id", "employee", "name", "from", "to", "part", "kind", "reason") + (("removed_at",) if include_removed else ())
         cells = [{key: "" if row[key] is None else str(row[key]) for key in columns} for row in rows]
+        for cell in cells:
+            cell["part"] = text(PART_LABELS, cell["part"], lang)
         click.echo(table(columns, cells, lang))
 
 

@@ -216,3 +216,10 @@ def test_an_imported_schedule_that_does_not_exist(policy: OfficePolicy) -> None:
         "the schedule imported for unit STC is 'winter', which no [schedules.winter] defines"
         " (defined: default, office, saturday, seasonal, sessions, strict)"
     )
+
+
+def test_the_documented_snippet_is_valid_config() -> None:
+    snippet = Path(__file__).resolve().parents[3] / "docs" / "config-schedules.toml"
+    policy = parse(snippet.read_text(encoding="utf-8"))
+    assert policy.units["UBND"].schedule == "office"
+    assert policy.schedules["office"].punch_mode == "first-last"

@@ -138,6 +138,20 @@ def test_punches_before_the_first_judged_day_are_kept_but_not_judged(directory: 
     assert directory.dirty_pairs(date(2026, 12, 31)) == []
 
 
+def test_older_punches_move_the_first_day_back(directory: Store, policy) -> None:
+    add_punches(directory, "NV001 2026-11-04 07:30")
+    Evaluation(directory, policy, at("2026-11-04T22:00")).run()
+    assert sorted(results(directory)) == [("NV001", "2026-11-04"), ("NV002", "2026-11-04"), ("NV003", "2026-11-04")]
+    assert directory.get_meta("evaluation_first_day") == "2026-11-04"
+    # a USB export brings last Monday's punches
+    add_punches(directory, "NV001 2026-11-02 07:30", device="usb-export")
+    summary = Evaluation(directory, policy, at("2026-11-04T22:05")).run()
+    assert (summary.first_day, summary.rebased) == (date(2026, 11, 2), 2)  # NV003 starts on their hire date
+    assert sorted(day for code, day in results(directory) if code == "NV002") == ["2026-11-02", "2026-11-03",
+                                                                                   "2026-11-04"]
+    assert directory.get_meta("evaluation_first_day") == "2026-11-02"
+
+
 def test_someone_who_left_is_judged_up_to_their_last_day(directory: Store, policy) -> None:
     directory.upsert_employees([{**EMPLOYEES[1], "left_on": "2026-11-03", "active": 0}], actor="hr")
     add_punches(directory, "NV001 2026-11-02 07:30")

@@ -6,6 +6,7 @@ November 2026 has 21 weekdays; 24/11 is Vietnam Cultural Day in the holidays dat
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -133,3 +134,12 @@ def test_csv_has_the_json_keys(november: Store, policy) -> None:
 def test_a_bad_month() -> None:
     with pytest.raises(Exception, match=r"'2026-13' is not a month \(write YYYY-MM, e.g. 2026-11\)"):
         Month.parse("2026-13")
+
+
+def test_every_report_key_is_documented() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "reports.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z_]+)`", text, flags=re.MULTILINE))
+    documented |= {"name"}  # documented together with employee
+    assert set(DAY_KEYS) | set(MONTH_KEYS) <= documented
