@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.evaluate import REQUIRED, DayResult, LeaveDay, evaluate_day, judge_required_day, plan_day
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from engine_helpers import ZONE
+
 MONDAY = date(2026, 11, 2)
 MINUTE_FIELDS = ("late_minutes", "early_minutes", "worked_minutes", "away_minutes")
 

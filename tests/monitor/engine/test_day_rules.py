@@ -7,14 +7,14 @@ grace 5/5, window 05:30–21:00). Unless a row says otherwise the day is long ov
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from monitor.evaluate import DayResult
 from monitor.schedules import clock_text
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from engine_helpers import ZONE
+
 
 MONDAY = date(2026, 11, 2)
 SATURDAY = date(2026, 11, 7)

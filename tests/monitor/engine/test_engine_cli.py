@@ -12,7 +12,7 @@ import pytest
 from monitor.cli import cli
 from monitor.store import Store
 
-from conftest import OFFICE_TOML, add_punches  # noqa: I001 - the engine conftest
+from engine_helpers import OFFICE_TOML, add_punches
 
 
 @pytest.fixture

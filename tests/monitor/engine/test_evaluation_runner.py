@@ -5,7 +5,6 @@ from __future__ import annotations
 import tempfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,9 +14,8 @@ from monitor.errors import ConfigError
 from monitor.evaluation_run import Evaluation
 from monitor.store import Store
 
-from conftest import EMPLOYEES, OFFICE_TOML, UNITS, add_punches, parse_policy  # noqa: I001 - the engine conftest
+from engine_helpers import EMPLOYEES, OFFICE_TOML, ZONE, add_punches, fill_directory, parse_policy
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def at(text: str) -> datetime:
@@ -200,14 +198,7 @@ def test_judging_as_punches_trickle_in_ends_like_judging_once(policy, events, sp
 
 
 def _fresh_store(path: Path, now: datetime) -> Store:
-    store = Store(path, zone=ZONE, now=lambda: now, create=True)
-    store.upsert_units(UNITS, actor="test")
-    store.upsert_employees(EMPLOYEES, actor="test")
-    store.upsert_enrollments(
-        [{"device_id": "*", "device_user_id": str(int(e["code"][2:])), "employee_code": e["code"]} for e in EMPLOYEES],
-        actor="test",
-    )
-    return store
+    return fill_directory(Store(path, zone=ZONE, now=lambda: now, create=True))
 
 
 def _without_ids(store: Store) -> list[tuple]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,9 +16,8 @@ from monitor.report_format import day_table, employee_table, month_table, to_csv
 from monitor.reports import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
 from monitor.store import Store
 
-from conftest import OFFICE_TOML, add_punches, parse_policy  # noqa: I001 - the engine conftest
+from engine_helpers import OFFICE_TOML, ZONE, add_punches, parse_policy
 
-ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NOVEMBER = Month(2026, 11)
 # NV001's month: the exceptions; every other weekday is 07:25 / 11:35 / 13:25 / 17:05
 NV001_DAYS = {
