@@ -5,8 +5,11 @@ What needs judging, per employee:
   date); from the first judged day (``[calendar] evaluate_from``, else the day of the
   oldest stored punch, never before the hire date) when there is no mark yet;
 * everything from that first day again when the *basis* changed: a digest of the rules
-  (schedules, calendar, leave config, holiday data) and of the employee's unit,
-  schedule and dates, so editing office hours or moving someone re-judges them;
+  (schedules, calendar, leave config, holiday data), the first day and the employee's
+  hire and leaving dates, so correcting office hours or a date re-judges the past;
+* a day judged again keeps the unit and schedule it was first judged under (stored in
+  its row): moving someone, or giving a unit another schedule, changes the days ahead,
+  not the history; editing a schedule's definition corrects every day judged under it;
 * dirty days (a late-syncing clock, an enrollment, a leave change) up to today;
 * days judged while still open (``provisional``).
 
@@ -101,6 +104,7 @@ class Evaluation:
         self._free: dict[tuple[str, str, date], DayPlan] = {}
         self._leave_days: dict[tuple[str, str], LeaveDay] = {}
         self._clock: dict[int, str] = {}
+        self._iso: dict[date, str] = {}
         self._keep_first_day: str | None = None
 
     # --- deciding what to judge -------------------------------------------------------
@@ -186,9 +190,10 @@ class Evaluation:
             left_on = date.fromisoformat(row["left_on"]) if row["left_on"] else None
             start = max(first_day, hired_on) if hired_on else first_day
             chain = self.calendar.chain_key(row["unit_code"])
-            # the first day belongs to the basis: when older punches arrive and move it,
-            # everyone is judged again from there, as a first run would have
-            basis_text = repr((fingerprint, schedule.id, row["unit_code"], chain, start, row["left_on"], row["active"]))
+            # The basis: what makes every judged day of the person stale. The first day
+            # belongs to it (older punches arriving move it back). Their unit and schedule
+            # do not: a day keeps the placement it was first judged under.
+            basis_text = repr((fingerprint, start, row["hired_on"], row["left_on"]))
             basis = hashlib.sha256(basis_text.encode("utf-8")).hexdigest()[:16]
             employees[code] = _Employee(
                 code, row["unit_code"], schedule, hired_on, left_on, basis, chain, bool(row["active"]), start
@@ -256,6 +261,7 @@ class Evaluation:
             busy = [e for e in batch if e.days]
             punches = self._read_punches(busy) if busy else {}
             leave = self._read_leave(busy) if busy else {}
+            placements = self._read_placements(busy) if busy else {}
             read = time.perf_counter()
             for employee in batch:
                 if employee.rebase:
@@ -267,17 +273,23 @@ class Evaluation:
                 records = leave.get(code)
                 plans = self._plans.setdefault((schedule_id, employee.chain), {})
                 hired_on, left_on = employee.hired_on, employee.left_on
+                current = (unit, schedule_id)
                 days = sorted(employee.days)
                 for day in days:
-                    if (hired_on and day < hired_on) or (left_on and day > left_on):
-                        plan = self._not_required(employee.schedule, day)
+                    iso = self._iso.get(day) or self._iso.setdefault(day, day.isoformat())
+                    placement = placements.get((code, iso)) if placements else None
+                    if placement is None or placement == current:
+                        day_unit, day_schedule, day_plans = unit, employee.schedule, plans
                     else:
-                        plan = plans.get(day) or self._plan(plans, employee, day)
-                    iso = plan.iso
+                        day_unit, day_schedule, day_plans = self._placed(placement, employee)
+                    if (hired_on and day < hired_on) or (left_on and day > left_on):
+                        plan = self._not_required(day_schedule, day)
+                    else:
+                        plan = day_plans.get(day) or self._plan(day_plans, day_schedule, day_unit, day)
                     day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
                     result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
                     rows.append((
-                        code, iso, unit, schedule_id, result.status,
+                        code, iso, day_unit, day_schedule.id, result.status,
                         None if result.arrival is None else clock(result.arrival),
                         None if result.departure is None else clock(result.departure),
                         result.late_minutes, result.early_minutes, result.worked_minutes, result.away_minutes,
@@ -309,10 +321,22 @@ class Evaluation:
             text = self._clock[seconds] = clock_text(seconds)
         return text
 
-    def _plan(self, plans: dict[date, DayPlan], employee: _Employee, day: date) -> DayPlan:
-        calendar_day = self.calendar.day(day, employee.unit, employee.schedule.weekdays)
-        plan = plans[day] = plan_day(employee.schedule, calendar_day)
+    def _plan(self, plans: dict[date, DayPlan], schedule: Schedule, unit: str, day: date) -> DayPlan:
+        plan = plans[day] = plan_day(schedule, self.calendar.day(day, unit, schedule.weekdays))
         return plan
+
+    def _placed(self, placement: tuple[str, str], employee: _Employee) -> tuple[str, Schedule, dict[date, DayPlan]]:
+        """The unit, schedule and plans a day was first judged under, when both still
+        exist; otherwise the employee's current ones."""
+        unit, schedule_id = placement
+        schedule = self.policy.schedules.get(schedule_id)
+        if schedule is None or unit not in self.parents:
+            return employee.unit, employee.schedule, self._plans[(employee.schedule.id, employee.chain)]
+        return unit, schedule, self._plans.setdefault((schedule_id, self.calendar.chain_key(unit)), {})
+
+    def _read_placements(self, batch: Sequence[_Employee]) -> dict[tuple[str, str], tuple[str, str]]:
+        days = [d for e in batch for d in e.days]
+        return self.store.day_placements([e.code for e in batch], min(days), max(days))
 
     def _not_required(self, schedule: Schedule, day: date) -> DayPlan:
         key = (NOT_REQUIRED, schedule.id, day)

@@ -106,6 +106,14 @@ class ResultStore(StoreBase):
             (*employee_codes, day_from.isoformat(), day_to.isoformat()),
         ))
 
+    def day_placements(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> dict[tuple[str, str], tuple[str, str]]:
+        """(employee, day) → (unit, schedule id) of days already judged in the span."""
+        return {(code, day): (unit, schedule) for code, day, unit, schedule in self.db.conn.execute(
+            f"SELECT employee_code, day, unit_code, schedule_id FROM day_results WHERE employee_code IN {_in(employee_codes)}"
+            " AND day BETWEEN ? AND ? AND unit_code IS NOT NULL AND schedule_id IS NOT NULL",
+            (*employee_codes, day_from.isoformat(), day_to.isoformat()),
+        )}
+
     # --- writing (inside the batch's transaction) -------------------------------------
 
     def save_day_results(self, rows: Iterable[tuple[Any, ...]]) -> None:

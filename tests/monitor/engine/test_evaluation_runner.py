@@ -108,13 +108,28 @@ def test_changed_office_hours_re_judge_everyone(directory: Store, policy) -> Non
     assert results(directory)[("NV002", "2026-11-02")][3] == 0
 
 
-def test_moving_someone_to_another_unit_re_judges_them(directory: Store, policy) -> None:
+def test_moving_someone_keeps_their_past_and_changes_the_days_ahead(directory: Store, policy) -> None:
     add_punches(directory, "NV001 2026-11-02 07:31", "NV001 2026-11-02 17:00")
-    Evaluation(directory, policy, at("2026-11-03T22:00")).run()
+    Evaluation(directory, policy, at("2026-11-02T22:00")).run()
     directory.upsert_employees([{**EMPLOYEES[0], "unit_code": "PTC", "schedule": "strict"}], actor="hr")
+    add_punches(directory, "NV001 2026-11-03 08:45", "NV001 2026-11-03 17:00",
+                "NV001 2026-11-02 12:00", device="late-clock")  # the old day is judged again too
     summary = Evaluation(directory, policy, at("2026-11-03T22:00")).run()
-    assert (summary.rebased, summary.judged) == (1, 2)
-    assert results(directory, "unit_code", "schedule_id")[("NV001", "2026-11-02")] == ("PTC", "strict")
+    assert summary.rebased == 0
+    placed = results(directory, "unit_code", "schedule_id", "status")
+    assert placed[("NV001", "2026-11-02")] == ("SNV", "office", "present")
+    assert placed[("NV001", "2026-11-03")] == ("PTC", "strict", "partial_absent")  # 75 min late: absent morning
+
+
+def test_a_unit_given_another_schedule_keeps_the_days_already_judged(directory: Store, policy) -> None:
+    add_punches(directory, "NV001 2026-11-02 08:45", "NV001 2026-11-02 17:00")
+    Evaluation(directory, policy, at("2026-11-02T22:00")).run()
+    reassigned = parse_policy(OFFICE_TOML.replace('[units.UBND]\nschedule = "office"', '[units.UBND]\nschedule = "strict"'))
+    summary = Evaluation(directory, reassigned, at("2026-11-03T22:00")).run()
+    assert summary.rebased == 2  # the config changed: everything is judged again ...
+    placed = results(directory, "schedule_id", "status")
+    assert placed[("NV001", "2026-11-02")] == ("office", "present")  # ... under the schedule of the time
+    assert placed[("NV001", "2026-11-03")] == ("strict", "absent")
 
 
 def test_an_employee_schedule_missing_from_the_config(directory: Store, policy) -> None:
