@@ -335,8 +335,10 @@ class Evaluation:
         return unit, schedule, self._plans.setdefault((schedule_id, self.calendar.chain_key(unit)), {})
 
     def _read_placements(self, batch: Sequence[_Employee]) -> dict[tuple[str, str], tuple[str, str]]:
-        days = [d for e in batch for d in e.days]
-        return self.store.day_placements([e.code for e in batch], min(days), max(days))
+        placements: dict[tuple[str, str], tuple[str, str]] = {}
+        for codes, first, last in _queries(batch):
+            placements.update(self.store.day_placements(codes, first, last))
+        return placements
 
     def _not_required(self, schedule: Schedule, day: date) -> DayPlan:
         key = (NOT_REQUIRED, schedule.id, day)
@@ -347,15 +349,8 @@ class Evaluation:
 
     def _read_punches(self, batch: Sequence[_Employee]) -> dict[str, dict[str, list[tuple[int, int]]]]:
         """employee → local day → [(seconds since midnight, punch id)], sorted."""
-        needed = sum(len(e.days) for e in batch)
-        low = min(min(e.days) for e in batch)
-        high = max(max(e.days) for e in batch)
-        if ((high - low).days + 1) * len(batch) <= 4 * needed:
-            queries = [([e.code for e in batch], low, high)]  # dense: one range per employee
-        else:
-            queries = [([e.code], first, last) for e in batch for first, last in _runs(sorted(e.days))]
         found: dict[str, dict[str, list[tuple[int, int]]]] = {}
-        for codes, first, last in queries:
+        for codes, first, last in _queries(batch):
             current = None
             by_day: dict[str, list[tuple[int, int]]] = {}
             for code, day, moment, punch_id in self.store.punch_times(codes, first, last):
@@ -383,6 +378,17 @@ class Evaluation:
             kind = self.policy.leave.kinds.get(code) or LeaveKind(code, code, code)
             found = self._leave_days[(code, part)] = LeaveDay(kind, part)
         return found
+
+
+def _queries(batch: Sequence[_Employee]) -> list[tuple[list[str], date, date]]:
+    """How to read a batch's days: one range for all when the days are dense (a first
+    run, a new day), else one range per employee and run of days (a few dirty days)."""
+    needed = sum(len(e.days) for e in batch)
+    low = min(min(e.days) for e in batch)
+    high = max(max(e.days) for e in batch)
+    if ((high - low).days + 1) * len(batch) <= 4 * needed:
+        return [([e.code for e in batch], low, high)]
+    return [([e.code], first, last) for e in batch for first, last in _runs(sorted(e.days))]
 
 
 def _span(first: date, last: date) -> list[date]:
