@@ -438,8 +438,8 @@ def _apply_environment(config: Config, base: Path) -> Config:
     )
 
 
-# The compliance engine's sections ([schedules], [units], [calendar], [leave], [rules]).
-# Imported at the bottom because monitor.policy imports Checker from this module.
+# The compliance engine's sections ([schedules], [units], [calendar], [leave], [rules]),
+# registered last so that the engine's modules may refer to this one without a cycle.
 from monitor.policy import SECTION_PARSERS as _ENGINE_SECTIONS  # noqa: E402
 
 SECTION_PARSERS.update(_ENGINE_SECTIONS)
