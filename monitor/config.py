@@ -109,44 +109,34 @@ class _Locator:
     def line_of(self, path: tuple[str | int, ...]) -> int | None:
         if not path:
             return None
-        # walk headers: find the block for the table/array part of the path
-        table_parts: list[str] = []
-        index: int | None = None
-        rest = list(path)
-        # consume leading names (and one index) that name a [table] or [[array]]
-        while rest and isinstance(rest[0], str):
-            candidate = ".".join(table_parts + [rest[0]])
-            if self._find_header(candidate) is None and not (len(rest) > 1 and isinstance(rest[1], int)):
+        # the longest prefix of the path that names a [table] or [[array]] header (dotted
+        # headers such as [schedules.office] have no header for their first part)
+        start, end, rest = 0, len(self.lines), list(path)
+        for size in range(len(path), 0, -1):
+            prefix = path[:size]
+            index = prefix[-1] if isinstance(prefix[-1], int) else None
+            names = prefix[:-1] if index is not None else prefix
+            if not names or not all(isinstance(part, str) for part in names):
+                continue
+            found = self._find_header(".".join(names), index)  # type: ignore[arg-type]
+            if found is not None:
+                start, end, rest = found, self._next_header(found + 1), list(path[size:])
                 break
-            table_parts.append(rest.pop(0))
-            if rest and isinstance(rest[0], int):
-                index = rest.pop(0)
-                break
-        start = 0
-        end = len(self.lines)
-        if table_parts:
-            found = self._find_header(".".join(table_parts), index)
-            if found is None:
-                return None
-            start = found
-            end = self._next_header(found + 1)
-            if not rest:
-                return start + 1
-        key = str(rest[0]) if rest else None
-        if key is None:
-            return None
-        pattern = re.compile(r"^\s*" + re.escape(key) + r"\s*=")
+        if not rest:
+            return start + 1
+        key = str(rest[0])
+        pattern = re.compile(r"^\s*[\"']?" + re.escape(key) + r"[\"']?\s*=")
         for number in range(start, end):
             if pattern.match(self.lines[number]):
                 return number + 1
         # a dotted or nested key: report the table's header
-        return start + 1 if table_parts else None
+        return start + 1 if rest != list(path) else None
 
     def _find_header(self, name: str, index: int | None = None) -> int | None:
         seen = -1
         for number, line in enumerate(self.lines):
             match = self._header.match(line)
-            if match and match.group(2).replace(" ", "") == name.replace(" ", ""):
+            if match and match.group(2).replace(" ", "").replace('"', "").replace("'", "") == name.replace(" ", ""):
                 seen += 1
                 if index is None or seen == index:
                     return number
@@ -467,3 +457,10 @@ def _apply_environment(config: Config, base: Path) -> Config:
         return config
     path = Path(override).expanduser()
     return replace(config, storage=StorageConfig(database=path if path.is_absolute() else Path.cwd() / path))
+
+
+# The compliance engine's sections ([schedules], [units], [calendar], [leave], [rules]),
+# registered last so that the engine's modules may refer to this one without a cycle.
+from monitor.policy import SECTION_PARSERS as _ENGINE_SECTIONS  # noqa: E402
+
+SECTION_PARSERS.update(_ENGINE_SECTIONS)

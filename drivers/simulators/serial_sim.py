@@ -156,6 +156,13 @@ class SerialSimulator:
     def _flap(self) -> None:
         """The reopen fault: once the driver has read what was sent (up to a second),
         the port closes, and opens again ``reopen_pause`` seconds later."""
+        # Bytes written to a pty's master reach the slave's input queue a moment later
+        # (the kernel hands them over asynchronously): first see them arrive, then see
+        # the driver take them, or a busy machine would pull the cable under the frame.
+        for _ in range(40):
+            if self._stop.is_set() or self._unread() > 0:
+                break
+            self._stop.wait(0.005)
         for _ in range(200):
             if self._stop.is_set() or self._unread() == 0:
                 break

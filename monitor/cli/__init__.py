@@ -33,6 +33,8 @@ COMMAND_MODULES = [
     "monitor.cli.devices",
     "monitor.cli.simulate",
     "monitor.cli.serial_devices",
+    "monitor.cli.leave",
+    "monitor.cli.evaluate",
 ]
 
 

@@ -13,12 +13,14 @@ from pathlib import Path
 from monitor.config import Config
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
+from monitor.store.leave import LeaveStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
+from monitor.store.results import ResultStore
 
 __all__ = ["Store", "open_store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore):
     """The attendance database."""
 
 

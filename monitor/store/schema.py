@@ -204,3 +204,29 @@ def m001_core(db: Database) -> None:
             result TEXT
         )"""
     )
+
+
+@migrations()
+def m002_engine(db: Database) -> None:
+    """The compliance engine: per-day counts and fractions, and how far each person is judged."""
+    for column, kind in (
+        ("late_count", "INTEGER NOT NULL DEFAULT 0"),
+        ("early_count", "INTEGER NOT NULL DEFAULT 0"),
+        ("leave_fraction", "REAL NOT NULL DEFAULT 0"),
+        ("present_fraction", "REAL NOT NULL DEFAULT 0"),
+        ("schedule_id", "TEXT"),
+    ):
+        db.execute(f"ALTER TABLE day_results ADD COLUMN {column} {kind}")
+    # days still open when judged; re-judged on every run until final
+    db.execute("CREATE INDEX idx_day_results_provisional ON day_results(employee_code, day) WHERE provisional = 1")
+    # every day of an employee up to `through` is judged under `basis` (a digest of the
+    # rules and of the employee's unit, schedule and dates); a new basis re-judges all
+    db.execute(
+        """
+        CREATE TABLE judged_through (
+            employee_code TEXT PRIMARY KEY,
+            through TEXT NOT NULL,
+            basis TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX idx_leave_active ON leave(employee_code, date_to) WHERE removed_at IS NULL")

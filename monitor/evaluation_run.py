@@ -1,0 +1,406 @@
+"""The incremental evaluation: judge every employee-day that needs it, in batches.
+
+What needs judging, per employee:
+* days after the employee's "judged through" mark, up to today (or up to the leaving
+  date); from the first judged day (``[calendar] evaluate_from``, else the day of the
+  oldest stored punch, never before the hire date) when there is no mark yet;
+* everything from that first day again when the *basis* changed: a digest of the rules
+  (schedules, calendar, leave config, holiday data), the first day and the employee's
+  hire and leaving dates, so correcting office hours or a date re-judges the past;
+* a day judged again keeps the unit and schedule it was first judged under (stored in
+  its row): moving someone, or giving a unit another schedule, changes the days ahead,
+  not the history; editing a schedule's definition corrects every day judged under it;
+* dirty days (a late-syncing clock, an enrollment, a leave change) up to today;
+* days judged while still open (``provisional``).
+
+Each batch of employees is one transaction: read their punches and leave, judge, write
+the results, clear their dirty marks, move their marks. Reads are one index range per
+employee (or per run of days), writes are ``executemany``; nothing is queried per day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from monitor.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
+from monitor.evaluate import DayPlan, LeaveDay, evaluate_day, plan_day
+from monitor.leave import LeaveKind
+from monitor.policy import OfficePolicy
+from monitor.schedules import Schedule, clock_text
+from monitor.store import Store
+
+BATCH_EMPLOYEES = 2000
+# Page cache while judging (KiB): the (day, unit) index of day_results is written all
+# over; with the default 2 MB cache each batch re-reads and re-writes its pages.
+CACHE_KIB = 64 * 1024
+FIRST_DAY_KEY = "evaluation_first_day"
+
+
+@dataclass
+class RunSummary:
+    """What one evaluation run did."""
+
+    judged: int = 0  # employee-days written
+    employees: int = 0  # employees with at least one day judged
+    dirty: int = 0  # dirty marks consumed
+    provisional: int = 0  # of the judged days, still open
+    rebased: int = 0  # employees re-judged from their first day (rules or directory changed)
+    first_day: date | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "judge": 0.0, "write": 0.0})
+
+
+@dataclass
+class _Employee:
+    code: str
+    unit: str
+    schedule: Schedule
+    hired_on: date | None
+    left_on: date | None
+    basis: str
+    chain: tuple[str, ...]  # units on the way up with calendar overrides
+    active: bool
+    first_day: date  # the first day judged for them
+    end: date | None = None  # the last day due (today, or the leaving date)
+    days: set[date] = field(default_factory=set)
+    mark: date | None = None  # new "judged through" to record
+    rebase: bool = False  # the basis changed: forget results outside first_day..end
+    dropped: list[str] = field(default_factory=list)  # dirty days before the first day: not judged
+
+
+@dataclass
+class Work:
+    """What a run will judge: employees with their days, and the summary so far."""
+
+    employees: list[_Employee]
+    summary: RunSummary
+
+    @property
+    def days(self) -> int:
+        return sum(len(e.days) for e in self.employees)
+
+
+class Evaluation:
+    """One run over the store with a fixed policy and a fixed ``now``."""
+
+    def __init__(self, store: Store, policy: OfficePolicy, now: datetime, *, batch_size: int = BATCH_EMPLOYEES):
+        self.store = store
+        self.policy = policy
+        self.now = now.astimezone(store.zone) if now.tzinfo else now.replace(tzinfo=store.zone)
+        self.now_local = self.now.replace(tzinfo=None)  # wall time, as the rules compare it
+        self.today = self.now.date()
+        self.batch_size = batch_size
+        units = store.units()
+        self.parents = {u["code"]: u["parent_code"] for u in units}
+        self.unit_schedules = {u["code"]: u["schedule"] for u in units}
+        self.calendar: WorkCalendar = policy.work_calendar(self.parents)
+        self._plans: dict[tuple[str, tuple[str, ...]], dict[date, DayPlan]] = {}
+        self._free: dict[tuple[str, str, date], DayPlan] = {}
+        self._leave_days: dict[tuple[str, str], LeaveDay] = {}
+        self._clock: dict[int, str] = {}
+        self._iso: dict[date, str] = {}
+        self._keep_first_day: str | None = None
+
+    # --- deciding what to judge -------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        day_from: date | None = None,
+        day_to: date | None = None,
+        employee_codes: Iterable[str] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> RunSummary:
+        """Judge what needs it; with ``day_from``/``day_to`` re-judge that span as well."""
+        return self.execute(self.plan(day_from=day_from, day_to=day_to, employee_codes=employee_codes), progress)
+
+    def plan(
+        self,
+        *,
+        day_from: date | None = None,
+        day_to: date | None = None,
+        employee_codes: Iterable[str] | None = None,
+    ) -> Work:
+        """Decide what to judge (nothing is written yet)."""
+        summary = RunSummary()
+        summary.warnings = [
+            f"[units.{code}] in the config names a unit that is not in the database"
+            for code in self.policy.units
+            if code not in self.parents
+        ]
+        wanted = set(employee_codes) if employee_codes is not None else None
+        dirty = self.store.dirty_pairs(self.today)
+        first_day = self._first_day(dirty)
+        summary.first_day = first_day
+        employees = self._employees(wanted, first_day)
+        self._plan_work(employees, dirty, day_from, day_to, summary)
+        work = [e for e in employees.values() if e.days or e.dropped or e.mark or e.rebase]
+        return Work(work, summary)
+
+    def _first_day(self, dirty: list[tuple[str, str]]) -> date:
+        """``[calendar] evaluate_from``, else the day of the oldest stored punch.
+
+        The oldest punch is looked up once (a scan of the punch log) and kept in
+        ``meta``; afterwards every new punch leaves a dirty mark on its day, so an older
+        arrival shows up among the dirty marks and moves the first day back.
+        """
+        if self.policy.calendar.evaluate_from:
+            return self.policy.calendar.evaluate_from
+        kept = self.store.get_meta(FIRST_DAY_KEY)
+        oldest = date.fromisoformat(kept) if kept else self.store.oldest_punch_day()
+        if dirty:
+            earliest_dirty = date.fromisoformat(min(day for _, day in dirty))
+            oldest = min(oldest, earliest_dirty) if oldest else earliest_dirty
+        if oldest is None:
+            return self.today  # nothing punched yet: only today is judged
+        self._keep_first_day = oldest.isoformat() if oldest.isoformat() != kept else None
+        return oldest
+
+    def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
+        """Judge the planned employee-days, a batch of employees per transaction."""
+        summary = work.summary
+        with self.store.page_cache(CACHE_KIB):
+            for start in range(0, len(work.employees), self.batch_size):
+                judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
+                if progress:
+                    progress(judged)
+        if self._keep_first_day:
+            with self.store.write():
+                self.store.set_meta(FIRST_DAY_KEY, self._keep_first_day)
+        summary.employees = sum(1 for e in work.employees if e.days)
+        return summary
+
+    def _employees(self, wanted: set[str] | None, first_day: date) -> dict[str, _Employee]:
+        fingerprint = self.policy.fingerprint()
+        employees: dict[str, _Employee] = {}
+        for row in self.store.employees():
+            code = row["code"]
+            if wanted is not None and code not in wanted:
+                continue
+            schedule = self.policy.schedule_for(
+                row["schedule"], row["unit_code"], self.parents, self.unit_schedules, employee_code=code
+            )
+            hired_on = date.fromisoformat(row["hired_on"]) if row["hired_on"] else None
+            left_on = date.fromisoformat(row["left_on"]) if row["left_on"] else None
+            start = max(first_day, hired_on) if hired_on else first_day
+            chain = self.calendar.chain_key(row["unit_code"])
+            # The basis: what makes every judged day of the person stale. The first day
+            # belongs to it (older punches arriving move it back). Their unit and schedule
+            # do not: a day keeps the placement it was first judged under.
+            basis_text = repr((fingerprint, start, row["hired_on"], row["left_on"]))
+            basis = hashlib.sha256(basis_text.encode("utf-8")).hexdigest()[:16]
+            employees[code] = _Employee(
+                code, row["unit_code"], schedule, hired_on, left_on, basis, chain, bool(row["active"]), start
+            )
+        return employees
+
+    def _plan_work(self, employees: dict[str, _Employee], dirty: list[tuple[str, str]], day_from: date | None,
+                   day_to: date | None, summary: RunSummary) -> None:
+        marks = self.store.judged_marks()
+        one_day = timedelta(days=1)
+        for employee in employees.values():
+            start = employee.first_day
+            mark = marks.get(employee.code)
+            through = date.fromisoformat(mark[0]) if mark else None
+            same_basis = mark is not None and mark[1] == employee.basis
+            end = self.today
+            if employee.left_on is not None:
+                end = min(end, employee.left_on)
+            elif not employee.active:
+                # inactive without a leaving date: judged no further than before
+                end = through if through is not None else start - one_day
+            employee.end = end
+            if same_basis:
+                employee.days.update(_span(through + one_day, end))
+                if end > through:
+                    employee.mark = end
+                continue
+            employee.days.update(_span(start, end))
+            employee.mark = max(end, start - one_day)
+            if mark is not None:
+                employee.rebase = True
+                summary.rebased += start <= end
+        for code, text in dirty:
+            employee = employees.get(code)
+            if employee is None:
+                continue
+            summary.dirty += 1
+            day = date.fromisoformat(text)
+            if day >= employee.first_day:
+                employee.days.add(day)
+            else:
+                employee.dropped.append(text)
+        for code, text in self.store.provisional_pairs():
+            employee = employees.get(code)
+            day = date.fromisoformat(text)
+            if employee is not None and day >= employee.first_day:
+                employee.days.add(day)
+        if day_from is not None or day_to is not None:
+            for employee in employees.values():
+                low = max(day_from or employee.first_day, employee.first_day)
+                high = min(day_to or employee.end, employee.end)
+                employee.days.update(_span(low, high))
+
+    # --- judging a batch --------------------------------------------------------------
+
+    def _judge_batch(self, batch: Sequence[_Employee], summary: RunSummary) -> int:
+        store = self.store
+        evaluated_at = store.now_text()
+        rows: list[tuple[Any, ...]] = []
+        judged_spans: list[tuple[str, str, str]] = []
+        clock = self._clock_text
+        now, symbols = self.now_local, self.policy.leave
+        with store.write():
+            started = time.perf_counter()
+            busy = [e for e in batch if e.days]
+            punches = self._read_punches(busy) if busy else {}
+            leave = self._read_leave(busy) if busy else {}
+            placements = self._read_placements(busy) if busy else {}
+            read = time.perf_counter()
+            for employee in batch:
+                if employee.rebase:
+                    store.delete_day_results_outside(employee.code, employee.first_day, employee.end)  # type: ignore[arg-type]
+                if not employee.days:
+                    continue
+                code, unit, schedule_id = employee.code, employee.unit, employee.schedule.id
+                by_day = punches.get(code, {})
+                records = leave.get(code)
+                plans = self._plans.setdefault((schedule_id, employee.chain), {})
+                hired_on, left_on = employee.hired_on, employee.left_on
+                current = (unit, schedule_id)
+                days = sorted(employee.days)
+                for day in days:
+                    iso = self._iso.get(day) or self._iso.setdefault(day, day.isoformat())
+                    placement = placements.get((code, iso)) if placements else None
+                    if placement is None or placement == current:
+                        day_unit, day_schedule, day_plans = unit, employee.schedule, plans
+                    else:
+                        day_unit, day_schedule, day_plans = self._placed(placement, employee)
+                    if (hired_on and day < hired_on) or (left_on and day > left_on):
+                        plan = self._not_required(day_schedule, day)
+                    else:
+                        plan = day_plans.get(day) or self._plan(day_plans, day_schedule, day_unit, day)
+                    day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
+                    result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
+                    rows.append((
+                        code, iso, day_unit, day_schedule.id, result.status,
+                        None if result.arrival is None else clock(result.arrival),
+                        None if result.departure is None else clock(result.departure),
+                        result.late_minutes, result.early_minutes, result.worked_minutes, result.away_minutes,
+                        result.missing_in, result.missing_out, result.late_count, result.early_count,
+                        result.absent_fraction, result.leave_fraction, result.present_fraction,
+                        result.symbol, result.leave_kinds, result.holiday, int(result.provisional),
+                        ",".join(map(str, result.punch_ids)) or None,
+                        json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
+                        evaluated_at,
+                    ))
+                judged_spans += [(code, first.isoformat(), last.isoformat()) for first, last in _runs(days)]
+            judged = time.perf_counter()
+            store.save_day_results(rows)
+            # punches were read in this transaction, so every dirty mark on a judged day
+            # is answered, including marks made after the run was planned
+            store.clear_dirty_spans(judged_spans)
+            store.clear_dirty((e.code, day) for e in batch for day in e.dropped)
+            store.set_judged_through((e.code, e.mark.isoformat(), e.basis) for e in batch if e.mark is not None)
+        summary.seconds["read"] += read - started
+        summary.seconds["judge"] += judged - read
+        summary.seconds["write"] += time.perf_counter() - judged  # includes the commit
+        summary.judged += len(rows)
+        summary.provisional += sum(row[21] for row in rows)
+        return len(rows)
+
+    def _clock_text(self, seconds: int) -> str:
+        text = self._clock.get(seconds)
+        if text is None:
+            text = self._clock[seconds] = clock_text(seconds)
+        return text
+
+    def _plan(self, plans: dict[date, DayPlan], schedule: Schedule, unit: str, day: date) -> DayPlan:
+        plan = plans[day] = plan_day(schedule, self.calendar.day(day, unit, schedule.weekdays))
+        return plan
+
+    def _placed(self, placement: tuple[str, str], employee: _Employee) -> tuple[str, Schedule, dict[date, DayPlan]]:
+        """The unit, schedule and plans a day was first judged under, when both still
+        exist; otherwise the employee's current ones."""
+        unit, schedule_id = placement
+        schedule = self.policy.schedules.get(schedule_id)
+        if schedule is None or unit not in self.parents:
+            return employee.unit, employee.schedule, self._plans[(employee.schedule.id, employee.chain)]
+        return unit, schedule, self._plans.setdefault((schedule_id, self.calendar.chain_key(unit)), {})
+
+    def _read_placements(self, batch: Sequence[_Employee]) -> dict[tuple[str, str], tuple[str, str]]:
+        placements: dict[tuple[str, str], tuple[str, str]] = {}
+        for codes, first, last in _queries(batch):
+            placements.update(self.store.day_placements(codes, first, last))
+        return placements
+
+    def _not_required(self, schedule: Schedule, day: date) -> DayPlan:
+        key = (NOT_REQUIRED, schedule.id, day)
+        plan = self._free.get(key)
+        if plan is None:
+            plan = self._free[key] = plan_day(schedule, CalendarDay(day, NOT_REQUIRED))
+        return plan
+
+    def _read_punches(self, batch: Sequence[_Employee]) -> dict[str, dict[str, list[tuple[int, int]]]]:
+        """employee → local day → [(seconds since midnight, punch id)], sorted."""
+        found: dict[str, dict[str, list[tuple[int, int]]]] = {}
+        for codes, first, last in _queries(batch):
+            current = None
+            by_day: dict[str, list[tuple[int, int]]] = {}
+            for code, day, moment, punch_id in self.store.punch_times(codes, first, last):
+                if code != current:
+                    current = code
+                    by_day = found.setdefault(code, {})
+                day_punches = by_day.get(day)
+                if day_punches is None:
+                    by_day[day] = [(moment, punch_id)]
+                else:
+                    day_punches.append((moment, punch_id))
+        return found
+
+    def _read_leave(self, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, LeaveDay]]]:
+        days = [d for e in batch for d in e.days]
+        records: dict[str, list[tuple[str, str, LeaveDay]]] = {}
+        for code, low, high, part, kind in self.store.active_leave([e.code for e in batch], min(days), max(days)):
+            records.setdefault(code, []).append((low, high, self._leave_day(kind, part)))
+        return records
+
+    def _leave_day(self, code: str, part: str) -> LeaveDay:
+        found = self._leave_days.get((code, part))
+        if found is None:
+            # a kind dropped from the config since the leave was recorded still excuses
+            kind = self.policy.leave.kinds.get(code) or LeaveKind(code, code, code)
+            found = self._leave_days[(code, part)] = LeaveDay(kind, part)
+        return found
+
+
+def _queries(batch: Sequence[_Employee]) -> list[tuple[list[str], date, date]]:
+    """How to read a batch's days: one range for all when the days are dense (a first
+    run, a new day), else one range per employee and run of days (a few dirty days)."""
+    needed = sum(len(e.days) for e in batch)
+    low = min(min(e.days) for e in batch)
+    high = max(max(e.days) for e in batch)
+    if ((high - low).days + 1) * len(batch) <= 4 * needed:
+        return [([e.code for e in batch], low, high)]
+    return [([e.code], first, last) for e in batch for first, last in _runs(sorted(e.days))]
+
+
+def _span(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days grouped into (first, last) runs."""
+    runs: list[tuple[date, date]] = []
+    for day in days:
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs

@@ -1,0 +1,171 @@
+"""Reports over judged days: a day, a month per employee, one employee's month.
+
+Rows are plain dicts with the stable keys documented in ``docs/reports.md`` (the JSON
+output is exactly these dicts). A unit always includes the units below it. Counts are
+compared with the ``[rules]`` thresholds and reported as named flags; the tool never
+assigns a discipline level (Decree 112/2020 and 172/2025 grade breaches by harm, not by
+counts, and procedure needs written notices).
+"""
+
+from __future__ import annotations
+
+import json
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from monitor.errors import Refused
+from monitor.policy import OfficePolicy
+from monitor.store import Store
+
+DAY_KEYS = (
+    "employee", "name", "unit", "date", "status", "arrival", "departure", "late_minutes", "early_minutes",
+    "worked_minutes", "away_minutes", "missing_in", "missing_out", "symbol", "leave", "holiday", "provisional",
+)
+MONTH_KEYS = (
+    "employee", "name", "unit", "month", "required_days", "present_days", "late_count", "late_minutes",
+    "early_count", "early_minutes", "away_minutes", "absent_days", "missing_punches", "leave_days", "flags",
+)
+# rule name → the month-row key it compares (absent_days_per_year uses the year to date)
+RULE_COUNTS = {
+    "late_count_per_month": "late_count",
+    "late_minutes_per_month": "late_minutes",
+    "early_count_per_month": "early_count",
+    "early_minutes_per_month": "early_minutes",
+    "away_minutes_per_month": "away_minutes",
+    "missing_punches_per_month": "missing_punches",
+    "absent_days_per_month": "absent_days",
+    "absent_days_per_year": "absent_days_year",
+}
+
+
+@dataclass(frozen=True)
+class Month:
+    """A calendar month, parsed from ``YYYY-MM``."""
+
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            date(year, month, 1)
+        except ValueError:
+            raise Refused(f"{text!r} is not a month (write YYYY-MM, e.g. 2026-11)") from None
+        return cls(year, month)
+
+    @property
+    def first(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last(self) -> date:
+        return date(self.year, self.month, monthrange(self.year, self.month)[1])
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+def _number(value: float | None) -> float | int:
+    """Day counts: whole numbers as ints, halves kept (20.5)."""
+    value = round(value or 0, 2)
+    return int(value) if value == int(value) else value
+
+
+def _units(store: Store, unit: str | None) -> list[str] | None:
+    return store.unit_and_below(unit) if unit else None
+
+
+def day_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``day_results`` row (with ``full_name``) as a report row."""
+    return {
+        "employee": row["employee_code"],
+        "name": row["full_name"],
+        "unit": row["unit_code"],
+        "date": row["day"],
+        "status": row["status"],
+        "arrival": row["arrival"],
+        "departure": row["departure"],
+        "late_minutes": row["late_minutes"],
+        "early_minutes": row["early_minutes"],
+        "worked_minutes": row["worked_minutes"],
+        "away_minutes": row["away_minutes"],
+        "missing_in": row["missing_in"],
+        "missing_out": row["missing_out"],
+        "symbol": row["symbol"],
+        "leave": row["leave_kind"],
+        "holiday": row["holiday"],
+        "provisional": bool(row["provisional"]),
+    }
+
+
+def day_report(store: Store, day: date, unit: str | None = None) -> list[dict[str, Any]]:
+    """Everyone judged on ``day`` in ``unit`` and below (all units when ``None``)."""
+    return [day_row(row) for row in store.day_results_between(day, day, unit_codes=_units(store, unit))]
+
+
+def month_report(store: Store, policy: OfficePolicy, month: Month, unit: str | None = None,
+                 employee: str | None = None) -> list[dict[str, Any]]:
+    """Per employee: the month's counts, leave days by kind, and warning flags."""
+    totals = store.month_totals(month.first, month.last, unit_codes=_units(store, unit), employee_code=employee)
+    codes = [row["employee_code"] for row in totals]
+    leave = _leave_days(store, codes, month)
+    year_absent = store.absent_days(codes, date(month.year, 1, 1), month.last) if "absent_days_per_year" in policy.rules.thresholds else {}
+    rows = []
+    for total in totals:
+        code = total["employee_code"]
+        row = {
+            "employee": code,
+            "name": total["full_name"],
+            "unit": total["unit_code"],
+            "month": str(month),
+            "required_days": int(total["required_days"] or 0),
+            "present_days": _number(total["present_days"]),
+            "late_count": int(total["late_count"] or 0),
+            "late_minutes": int(total["late_minutes"] or 0),
+            "early_count": int(total["early_count"] or 0),
+            "early_minutes": int(total["early_minutes"] or 0),
+            "away_minutes": int(total["away_minutes"] or 0),
+            "absent_days": _number(total["absent_days"]),
+            "missing_punches": int(total["missing_punches"] or 0),
+            "leave_days": {kind: _number(days) for kind, days in sorted(leave.get(code, {}).items())},
+        }
+        counts = {**row, "absent_days_year": _number(year_absent.get(code, 0))}
+        row["flags"] = [
+            {"rule": rule, "value": counts[RULE_COUNTS[rule]], "threshold": _number(threshold)}
+            for rule, threshold in policy.rules.thresholds.items()
+            if counts[RULE_COUNTS[rule]] >= threshold
+        ]
+        rows.append(row)
+    return rows
+
+
+def _leave_days(store: Store, codes: list[str], month: Month) -> dict[str, dict[str, float]]:
+    """employee → kind → days (half days count 0.5) on required days."""
+    found: dict[str, dict[str, float]] = {}
+    for row in store.leave_fractions(codes, month.first, month.last):
+        kinds = found.setdefault(row["employee_code"], {})
+        if "," not in row["leave_kind"]:
+            kinds[row["leave_kind"]] = kinds.get(row["leave_kind"], 0) + row["leave_fraction"]
+            continue
+        # two kinds on one day (P in the morning, Ô in the afternoon): count per session
+        sessions = json.loads(row["detail"] or "{}").get("sessions", [])
+        for session in sessions:
+            if "leave" in session:
+                kinds[session["leave"]] = kinds.get(session["leave"], 0) + 1 / len(sessions)
+    return found
+
+
+def employee_report(store: Store, policy: OfficePolicy, employee: str, month: Month) -> dict[str, Any]:
+    """One person's month: ``{"employee": <month row>, "days": [<day rows>]}``."""
+    record = store.employee(employee)
+    days = [day_row(row) for row in store.day_results_between(month.first, month.last, employee_code=employee)]
+    totals = month_report(store, policy, month, employee=employee)
+    summary = totals[0] if totals else {
+        "employee": employee, "name": record["full_name"], "unit": record["unit_code"], "month": str(month),
+        "required_days": 0, "present_days": 0, "late_count": 0, "late_minutes": 0, "early_count": 0,
+        "early_minutes": 0, "away_minutes": 0, "absent_days": 0, "missing_punches": 0, "leave_days": {}, "flags": [],
+    }
+    return {"employee": summary, "days": days}

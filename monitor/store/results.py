@@ -1,0 +1,233 @@
+"""Judged employee-days (``day_results``): what the evaluation reads and writes, and the
+aggregate queries the reports use.
+
+The evaluation works in batches of employees: the caller opens ``store.write()``,
+reads the batch's punches and leave, and saves results, cleared dirty marks and the
+new "judged through" marks in that one transaction, so a punch stored meanwhile by the
+collector is either seen or leaves its dirty mark in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any
+
+from monitor.store.base import StoreBase
+
+RESULT_COLUMNS = (
+    "employee_code",
+    "day",
+    "unit_code",
+    "schedule_id",
+    "status",
+    "arrival",
+    "departure",
+    "late_minutes",
+    "early_minutes",
+    "worked_minutes",
+    "away_minutes",
+    "missing_in",
+    "missing_out",
+    "late_count",
+    "early_count",
+    "absent_fraction",
+    "leave_fraction",
+    "present_fraction",
+    "symbol",
+    "leave_kind",
+    "holiday",
+    "provisional",
+    "punch_ids",
+    "detail",
+    "evaluated_at",
+)
+REQUIRED_STATUSES = ("present", "absent", "partial_absent", "leave", "pending")
+_INSERT = (
+    f"INSERT OR REPLACE INTO day_results ({', '.join(RESULT_COLUMNS)})"
+    f" VALUES ({', '.join('?' * len(RESULT_COLUMNS))})"
+)
+
+
+def _in(codes: Sequence[str]) -> str:
+    return f"({','.join('?' * len(codes))})"
+
+
+def _chunks(codes: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
+    """Keep IN lists well under SQLite's bound-parameter limit."""
+    for start in range(0, len(codes), size):
+        yield codes[start:start + size]
+
+
+class ResultStore(StoreBase):
+    # --- what needs judging -----------------------------------------------------------
+
+    def judged_marks(self) -> dict[str, tuple[str, str]]:
+        """employee code → (judged through day, basis digest)."""
+        return {code: (through, basis) for code, through, basis in self.db.conn.execute(
+            "SELECT employee_code, through, basis FROM judged_through")}
+
+    def dirty_pairs(self, through: date) -> list[tuple[str, str]]:
+        """(employee, day) whose inputs changed, up to ``through``; later ones wait their day."""
+        return list(self.db.conn.execute(
+            "SELECT employee_code, day FROM dirty_days WHERE day <= ? ORDER BY employee_code, day", (through.isoformat(),)))
+
+    def provisional_pairs(self) -> list[tuple[str, str]]:
+        return list(self.db.conn.execute(
+            "SELECT employee_code, day FROM day_results WHERE provisional = 1 ORDER BY employee_code, day"))
+
+    def oldest_punch_day(self) -> date | None:
+        """The local date of the oldest attributed punch (the default first judged day)."""
+        text = self.scalar("SELECT MIN(punched_at) FROM punches WHERE employee_code IS NOT NULL")
+        return date.fromisoformat(text[:10]) if text else None
+
+    # --- reading inputs (inside the batch's transaction) ------------------------------
+
+    def punch_times(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> Iterator[tuple[str, str, int, int]]:
+        """(employee, local day, seconds since local midnight, punch id) of those
+        employees on ``day_from``..``day_to``, ordered by employee then time: one index
+        range per employee. ``punched_at`` is local ISO text, so the day and the time of
+        day are its characters (SQLite cuts them faster than Python)."""
+        cursor = self.db.conn.execute(
+            "SELECT employee_code, substr(punched_at, 1, 10),"
+            " substr(punched_at, 12, 2) * 3600 + substr(punched_at, 15, 2) * 60 + substr(punched_at, 18, 2), id"
+            f" FROM punches WHERE employee_code IN {_in(employee_codes)}"
+            " AND punched_at >= ? AND punched_at < ? ORDER BY employee_code, punched_at",
+            (*employee_codes, day_from.isoformat(), (day_to + timedelta(days=1)).isoformat()),
+        )
+        return iter(cursor)
+
+    def active_leave(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> list[tuple[str, str, str, str, str]]:
+        """(employee, date_from, date_to, part, kind) of active leave overlapping the days."""
+        return list(self.db.conn.execute(
+            f"SELECT employee_code, date_from, date_to, part, kind FROM leave WHERE employee_code IN {_in(employee_codes)}"
+            " AND removed_at IS NULL AND date_to >= ? AND date_from <= ? ORDER BY employee_code, date_from, id",
+            (*employee_codes, day_from.isoformat(), day_to.isoformat()),
+        ))
+
+    def day_placements(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> dict[tuple[str, str], tuple[str, str]]:
+        """(employee, day) → (unit, schedule id) of days already judged in the span."""
+        return {(code, day): (unit, schedule) for code, day, unit, schedule in self.db.conn.execute(
+            f"SELECT employee_code, day, unit_code, schedule_id FROM day_results WHERE employee_code IN {_in(employee_codes)}"
+            " AND day BETWEEN ? AND ? AND unit_code IS NOT NULL AND schedule_id IS NOT NULL",
+            (*employee_codes, day_from.isoformat(), day_to.isoformat()),
+        )}
+
+    # --- writing (inside the batch's transaction) -------------------------------------
+
+    def save_day_results(self, rows: Iterable[tuple[Any, ...]]) -> None:
+        """Insert or replace rows given in :data:`RESULT_COLUMNS` order."""
+        self.db.conn.executemany(_INSERT, rows)
+
+    def clear_dirty(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day = ?", pairs)
+
+    def clear_dirty_spans(self, spans: Iterable[tuple[str, str, str]]) -> None:
+        """Clear the dirty marks of (employee, first day, last day) spans just judged."""
+        self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day BETWEEN ? AND ?", spans)
+
+    @contextmanager
+    def page_cache(self, kib: int) -> Iterator[None]:
+        """A bigger SQLite page cache for a bulk job, restored afterwards."""
+        conn = self.db.conn
+        previous = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA cache_size = {-int(kib)}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA cache_size = {int(previous)}")
+
+    def set_judged_through(self, marks: Iterable[tuple[str, str, str]]) -> None:
+        """(employee, through day, basis) for each employee judged up to a day."""
+        self.db.conn.executemany(
+            "INSERT INTO judged_through(employee_code, through, basis) VALUES (?, ?, ?)"
+            " ON CONFLICT(employee_code) DO UPDATE SET through = excluded.through, basis = excluded.basis",
+            marks,
+        )
+
+    def delete_day_results_outside(self, employee_code: str, first: date, last: date) -> int:
+        """Forget an employee's results outside ``first``..``last`` (days no longer
+        judged after their dates or the rules changed)."""
+        return self.db.conn.execute(
+            "DELETE FROM day_results WHERE employee_code = ? AND (day < ? OR day > ?)",
+            (employee_code, first.isoformat(), last.isoformat()),
+        ).rowcount
+
+    # --- reading results (reports) ----------------------------------------------------
+
+    def day_results_between(
+        self, day_from: date, day_to: date, *, unit_codes: Sequence[str] | None = None, employee_code: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Result rows with the employee's name, ordered by unit, employee, day."""
+        clauses = ["r.day BETWEEN ? AND ?"]
+        params: list[Any] = [day_from.isoformat(), day_to.isoformat()]
+        if unit_codes is not None:
+            clauses.append(f"r.unit_code IN {_in(unit_codes)}")
+            params.extend(unit_codes)
+        if employee_code is not None:
+            clauses.append("r.employee_code = ?")
+            params.append(employee_code)
+        return self.query(
+            "SELECT r.*, e.full_name FROM day_results r JOIN employees e ON e.code = r.employee_code"
+            f" WHERE {' AND '.join(clauses)} ORDER BY r.unit_code, r.employee_code, r.day",
+            params,
+        )
+
+    def month_totals(
+        self, day_from: date, day_to: date, *, unit_codes: Sequence[str] | None = None, employee_code: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Per employee: the counts of the month report (``unit_code`` of the last day)."""
+        clauses = ["r.day BETWEEN ? AND ?"]
+        params: list[Any] = [day_from.isoformat(), day_to.isoformat()]
+        if unit_codes is not None:
+            clauses.append(f"r.unit_code IN {_in(unit_codes)}")
+            params.extend(unit_codes)
+        if employee_code is not None:
+            clauses.append("r.employee_code = ?")
+            params.append(employee_code)
+        required = ", ".join(f"'{status}'" for status in REQUIRED_STATUSES)
+        # SQLite takes a bare column (unit_code) from the row holding the single MAX()
+        return self.query(
+            "SELECT r.employee_code, e.full_name, MAX(r.day) AS last_day, r.unit_code,"
+            f" SUM(r.status IN ({required})) AS required_days, SUM(r.present_fraction) AS present_days,"
+            " SUM(r.late_count) AS late_count, SUM(r.late_minutes) AS late_minutes,"
+            " SUM(r.early_count) AS early_count, SUM(r.early_minutes) AS early_minutes,"
+            " SUM(r.away_minutes) AS away_minutes, SUM(r.absent_fraction) AS absent_days,"
+            " SUM(r.missing_in + r.missing_out) AS missing_punches, SUM(r.provisional) AS provisional_days"
+            " FROM day_results r JOIN employees e ON e.code = r.employee_code"
+            f" WHERE {' AND '.join(clauses)} GROUP BY r.employee_code ORDER BY r.unit_code, r.employee_code",
+            params,
+        )
+
+    def leave_fractions(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> list[dict[str, Any]]:
+        """Required days with leave: employee, leave_kind ("P" or "P,Ô"), leave_fraction, detail."""
+        rows: list[dict[str, Any]] = []
+        for chunk in _chunks(employee_codes):
+            rows += self.query(
+                "SELECT employee_code, leave_kind, leave_fraction, detail FROM day_results"
+                f" WHERE employee_code IN {_in(chunk)} AND day BETWEEN ? AND ? AND leave_kind IS NOT NULL"
+                f" AND status IN ({', '.join(repr(s) for s in REQUIRED_STATUSES)})",
+                (*chunk, day_from.isoformat(), day_to.isoformat()),
+            )
+        return rows
+
+    def absent_days(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> dict[str, float]:
+        """Unexcused absent days (half days count 0.5) per employee over a span."""
+        totals: dict[str, float] = {}
+        for chunk in _chunks(employee_codes):
+            totals.update(self.db.conn.execute(
+                f"SELECT employee_code, SUM(absent_fraction) FROM day_results WHERE employee_code IN {_in(chunk)}"
+                " AND day BETWEEN ? AND ? GROUP BY employee_code",
+                (*chunk, day_from.isoformat(), day_to.isoformat()),
+            ))
+        return totals
+
+    def waiting_days(self, day_from: date, day_to: date, employee_codes: Sequence[str] | None = None) -> int:
+        """Employee-days in the span whose inputs changed since they were judged."""
+        sql = "SELECT COUNT(*) FROM dirty_days WHERE day BETWEEN ? AND ?"
+        params: list[Any] = [day_from.isoformat(), day_to.isoformat()]
+        if employee_codes is not None:
+            sql += f" AND employee_code IN {_in(employee_codes)}"
+            params.extend(employee_codes)
+        return int(self.scalar(sql, params) or 0)

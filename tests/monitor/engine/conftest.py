@@ -1,0 +1,33 @@
+"""Fixtures for the compliance engine, smallest first: a policy parsed from real config
+text, its calendar, a judge for the pure function, and a small real database (a unit
+tree, employees, enrolled badges) for the runner, reports and CLI."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine_helpers import OFFICE_TOML, Judge, fill_directory, parse_policy
+from monitor.calendar import WorkCalendar
+from monitor.policy import OfficePolicy
+from monitor.store import Store
+
+
+@pytest.fixture(scope="session")
+def policy() -> OfficePolicy:
+    return parse_policy(OFFICE_TOML)
+
+
+@pytest.fixture(scope="session")
+def calendar(policy: OfficePolicy) -> WorkCalendar:
+    return policy.work_calendar({"UBND": None, "SNV": "UBND", "PTC": "SNV"})
+
+
+@pytest.fixture(scope="session")
+def judge(policy: OfficePolicy, calendar: WorkCalendar) -> Judge:
+    return Judge(policy, calendar)
+
+
+@pytest.fixture
+def directory(store: Store) -> Store:
+    """The store with units, employees and badges (device user id = employee number)."""
+    return fill_directory(store)
