@@ -58,8 +58,19 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
 
 
 def _evaluator(app: AppContext):
-    """The judging step, when the compliance engine is present."""
-    return None
+    """The judging step: every new or changed employee-day, with the config's policy."""
+    from monitor.evaluation_run import Evaluation
+    from monitor.policy import office_policy
+
+    policy = office_policy(app.config)
+
+    def judge(store) -> None:
+        summary = Evaluation(store, policy, app.now()).run()
+        for warning in summary.warnings:
+            logging.getLogger("monitor.collector").warning("%s", warning)
+        logging.getLogger("monitor.collector").info("judged %d employee-days", summary.judged)
+
+    return judge
 
 
 def register(cli: click.Group) -> None:

@@ -102,3 +102,25 @@ def test_monitor_run_once_from_the_command_line(run, initialized: Path, config_f
     assert result.stdout == "Pulled 1 device(s); 0 live reader(s) need 'monitor run' without --once.\n"
     with Store(initialized, zone=ZONE) as store:
         assert store.punch_count() == 60
+
+
+def test_monitor_run_once_judges_what_it_pulled(run, initialized: Path, config_file: Path, zk) -> None:
+    with Store(initialized, zone=ZONE) as store:
+        store.upsert_units([{"code": "SNV", "name": "Sở Nội vụ"}], actor="t")
+        store.upsert_employees([{"code": "NV1", "full_name": "Nguyễn Thị Lan", "unit_code": "SNV", "hired_on": "2026-01-01"}], actor="t")
+        user = zk.clock.log[0].user_id
+        store.upsert_enrollments([{"device_id": "gate", "device_user_id": user, "employee_code": "NV1"}], actor="t")
+    config_file.write_text(
+        config_file.read_text(encoding="utf-8") + f'\n[[devices]]\nid = "gate"\nprotocol = "zkteco"\nport = "{zk.url}"\n',
+        encoding="utf-8",
+    )
+    assert run("run", "--once").exit_code == 0
+    with Store(initialized, zone=ZONE) as store:
+        punched_days = {r["day"] for r in store.query(
+            "SELECT DISTINCT substr(punched_at, 1, 10) AS day FROM punches WHERE employee_code = 'NV1'")}
+        judged = {r["day"]: r["status"] for r in store.query("SELECT day, status FROM day_results WHERE employee_code = 'NV1'")}
+        assert punched_days and punched_days <= set(judged)
+        statuses = {day: judged[day] for day in punched_days}
+        # 24/11 is Vietnam Cultural Day (a holiday from 2026): punches that day are extra work
+        assert statuses.pop("2026-11-24") == "holiday"
+        assert set(statuses.values()) <= {"present", "partial_absent"}
