@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from web.auth import roles_required
 from web.db import get_store, now, state
@@ -80,7 +82,18 @@ def _activity(store, device_id: str, today: str) -> dict[str, Any]:
 @bp.route("/devices")
 @roles_required("admin", "hr")
 def index():
-    return render_template("devices/index.html", devices=device_overview())
+    return render_template("devices/index.html", devices=device_overview(), commands=get_store().device_commands())
+
+
+@bp.route("/devices/<device_id>/sync-time", methods=["POST"])
+@roles_required("admin")
+def sync_time(device_id: str):
+    """Queue a clock sync for the collector: this process never opens a port."""
+    if device_id not in {d.id for d in state().config.devices}:
+        abort(404)
+    get_store().queue_device_command(device_id, "sync-time", requested_by=current_user.username)
+    flash(_("Requested: the collector sets the clock of %(device)s within a few seconds.", device=device_id), "info")
+    return redirect(url_for("devices.index"))
 
 
 @bp.route("/api/devices")

@@ -51,9 +51,22 @@ def format_time(value: datetime | str | None) -> str:
     return value.strftime("%H:%M:%S")
 
 
+def _pick(table: dict[str, tuple[str, str]], key: str) -> str:
+    """The Vietnamese or English label the reports use (one vocabulary for CLI and web)."""
+    labels = table.get(key)
+    if labels is None:
+        return key
+    return labels[0] if str(get_locale()) == "vi" else labels[1]
+
+
 def init_app(app: Flask) -> None:
+    from monitor.report_format import HEADINGS, PART_LABELS, RULES, STATUSES
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.register_blueprint(bp)
     app.jinja_env.filters["day"] = format_day
     app.jinja_env.filters["clock"] = format_time
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.filters["status_label"] = lambda key: _pick(STATUSES, key)
+    app.jinja_env.filters["heading"] = lambda key: _pick(HEADINGS, key)
+    app.jinja_env.filters["rule_label"] = lambda key: _pick(RULES, key)
+    app.jinja_env.filters["part_label"] = lambda key: _pick(PART_LABELS, key)

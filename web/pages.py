@@ -1,14 +1,213 @@
-"""The managers' pages: today, a unit's day, a person's month."""
+"""The managers' and HR's pages: a day per unit, a unit's day, a person's month, the month.
+
+Each HTML page has a JSON twin under ``/api/`` with the report keys of
+``docs/reports.md``. A manager sees only their units and the units below them; asking
+for another unit, or a person in one, is answered 404 (its existence is not confirmed).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, render_template, request
+from flask_login import current_user, login_required
+
+from monitor.report_format import to_csv
+from monitor.reports import MONTH_KEYS, Month, day_report, employee_report, month_report
+from web.auth import visible_units
+from web.db import get_store, now, state
 
 bp = Blueprint("pages", __name__)
+
+EXCEPTIONAL = ("absent", "partial_absent")
+
+
+def _day_arg() -> date:
+    text = request.args.get("date")
+    if not text:
+        return now().date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        abort(400, description=f"date must look like 2026-11-26, not {text!r}")
+
+
+def _month_arg() -> Month:
+    text = request.args.get("month")
+    if not text:
+        today = now().date()
+        return Month(today.year, today.month)
+    try:
+        return Month.parse(text)
+    except ValueError:
+        abort(400, description=f"month must look like 2026-11, not {text!r}")
+
+
+def _policy():
+    from monitor.policy import office_policy
+
+    return office_policy(state().config)
+
+
+def _units_in_view(unit: str | None) -> tuple[list[dict[str, Any]], set[str] | None]:
+    """The units the user may see (rows), and the codes to filter by (``None``: all)."""
+    store = get_store()
+    allowed = visible_units(current_user)
+    if unit:
+        if allowed is not None and unit not in allowed:
+            abort(404)
+        try:
+            codes = set(store.unit_and_below(unit))
+        except Exception:  # noqa: BLE001 - NotFound: an unknown unit code in the URL
+            abort(404)
+        allowed = codes if allowed is None else codes & allowed
+    units = [u for u in store.units() if allowed is None or u["code"] in allowed]
+    return units, allowed
+
+
+def _day_rows(day: date, allowed: set[str] | None) -> list[dict[str, Any]]:
+    rows = day_report(get_store(), day)
+    return [row for row in rows if allowed is None or row["unit"] in allowed]
+
+
+def is_exception(row: dict[str, Any]) -> bool:
+    return bool(
+        row["status"] in EXCEPTIONAL or row["late_minutes"] or row["early_minutes"] or row["away_minutes"]
+        or row["missing_in"] or row["missing_out"]
+    )
+
+
+def day_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
+    statuses = Counter(row["status"] for row in rows)
+    return {
+        "staff": len(rows),
+        "required": sum(1 for r in rows if r["status"] not in ("holiday", "weekend", "not_required")),
+        "present": statuses["present"] + statuses["partial_absent"],
+        "late": sum(1 for r in rows if r["late_minutes"]),
+        "early": sum(1 for r in rows if r["early_minutes"]),
+        "absent": statuses["absent"],
+        "partial_absent": statuses["partial_absent"],
+        "leave": statuses["leave"],
+        "pending": statuses["pending"],
+        "missing": sum(1 for r in rows if r["missing_in"] or r["missing_out"]),
+    }
+
+
+def _per_unit(units: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each visible unit with the summary of the people directly in it, tree-ordered."""
+    by_unit: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_unit.setdefault(row["unit"], []).append(row)
+    codes = {u["code"] for u in units}
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for unit in units:
+        parent = unit["parent_code"] if unit["parent_code"] in codes else None
+        children.setdefault(parent, []).append(unit)
+    ordered: list[dict[str, Any]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for unit in sorted(children.get(parent, []), key=lambda u: u["code"]):
+            ordered.append({"unit": unit, "depth": depth, "summary": day_summary(by_unit.get(unit["code"], []))})
+            walk(unit["code"], depth + 1)
+
+    walk(None, 0)
+    return ordered
 
 
 @bp.route("/")
 @login_required
 def index():
-    return render_template("pages/index.html")
+    day = _day_arg()
+    units, allowed = _units_in_view(request.args.get("unit"))
+    rows = _day_rows(day, allowed)
+    return render_template(
+        "pages/index.html",
+        day=day,
+        today=now().date(),
+        summary=day_summary(rows),
+        units=_per_unit(units, rows),
+        exceptions=[row for row in rows if is_exception(row)],
+        judged=bool(rows),
+    )
+
+
+@bp.route("/units/<code>")
+@login_required
+def unit_day(code: str):
+    day = _day_arg()
+    units, allowed = _units_in_view(code)
+    unit = next(u for u in units if u["code"] == code)
+    rows = _day_rows(day, allowed)
+    return render_template("pages/unit_day.html", unit=unit, day=day, rows=rows, summary=day_summary(rows))
+
+
+@bp.route("/employees/<code>")
+@login_required
+def employee_month(code: str):
+    month = _month_arg()
+    store = get_store()
+    try:
+        person = store.employee(code)
+    except Exception:  # noqa: BLE001 - NotFound
+        abort(404)
+    allowed = visible_units(current_user)
+    if allowed is not None and person["unit_code"] not in allowed:
+        abort(404)
+    report = employee_report(store, _policy(), code, month)
+    return render_template("pages/employee_month.html", person=person, month=month, report=report)
+
+
+@bp.route("/month")
+@login_required
+def month_summary():
+    month = _month_arg()
+    unit = request.args.get("unit") or None
+    units, allowed = _units_in_view(unit)
+    rows = [row for row in month_report(get_store(), _policy(), month, unit) if allowed is None or row["unit"] in allowed]
+    if request.args.get("format") == "csv":
+        body = "\ufeff" + to_csv(rows, MONTH_KEYS)  # Excel needs the BOM for Vietnamese
+        return Response(
+            body,
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename=tong-hop-{month}{'-' + unit if unit else ''}.csv"},
+        )
+    return render_template("pages/month.html", month=month, rows=rows, unit=unit, units=units)
+
+
+# --- JSON twins -------------------------------------------------------------------------
+
+
+@bp.route("/api/day")
+@login_required
+def api_day():
+    day = _day_arg()
+    _units, allowed = _units_in_view(request.args.get("unit"))
+    rows = _day_rows(day, allowed)
+    return jsonify(date=day.isoformat(), summary=day_summary(rows), rows=rows)
+
+
+@bp.route("/api/month")
+@login_required
+def api_month():
+    month = _month_arg()
+    unit = request.args.get("unit") or None
+    _units, allowed = _units_in_view(unit)
+    rows = [row for row in month_report(get_store(), _policy(), month, unit) if allowed is None or row["unit"] in allowed]
+    return jsonify(month=str(month), rows=rows)
+
+
+@bp.route("/api/employees/<code>")
+@login_required
+def api_employee(code: str):
+    month = _month_arg()
+    store = get_store()
+    try:
+        person = store.employee(code)
+    except Exception:  # noqa: BLE001 - NotFound
+        abort(404)
+    allowed = visible_units(current_user)
+    if allowed is not None and person["unit_code"] not in allowed:
+        abort(404)
+    return jsonify(employee_report(store, _policy(), code, month))

@@ -1,10 +1,21 @@
-"""``monitor demo``: a first look with made-up data, end to end."""
+"""``monitor demo``: a first look with made-up data, end to end.
+
+It builds a made-up provincial office, starts a simulated ZKTeco clock at the gate
+(speaking the real protocol over TCP on 127.0.0.1), imports a commune's USB-drive
+export as HR would, pulls and judges everything, then runs the collector (``monitor
+run``, its own process) and the web site (``monitor serve``) until Ctrl+C.
+"""
 
 from __future__ import annotations
 
+import os
+import random
 import secrets
 import shutil
-from datetime import date, timedelta
+import socket
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -16,127 +27,206 @@ from monitor.directory_import import check_employees, check_enrollments, check_u
 from monitor.sample_data import (
     DEMO_UNITS,
     attlog_lines,
+    day_punches,
     make_employees,
+    workdays,
     write_attlog,
     write_employees_csv,
-    write_enrollments_csv,
     write_units_csv,
 )
 
-DEMO_CONFIG = """# Demo configuration written by 'monitor demo' (made-up office, simulated devices).
+GATE, COMMUNE = "cong-chinh", "xa-an-binh"
+COMMUNE_UNIT = "XA-AN"
+
+DEMO_CONFIG = """# Demo configuration written by 'monitor demo' (a made-up office, a simulated clock).
 [site]
 name = "UBND tỉnh (mẫu) — demo"
 timezone = "Asia/Ho_Chi_Minh"
 
 [storage]
 database = "attendance.db"
+
+[web]
+host = "127.0.0.1"
+port = {web_port}
+
+# The gate clock is simulated by 'monitor demo' (the real ZKTeco protocol over TCP).
+[[devices]]
+id = "{gate}"
+name = "Máy chấm công cổng chính (mô phỏng)"
+protocol = "zkteco"
+port = "tcp://127.0.0.1:{clock_port}"
+unit = "UBND"
+poll_seconds = 60
+
+# Office hours: summer and winter, five minutes' grace (made-up, like every value here).
+[schedules.default]
+grace_in_minutes = 5
+grace_out_minutes = 5
+periods = [
+  {{ from = "04-15", to = "10-14", sessions = [["07:00", "11:30"], ["13:30", "17:00"]] }},
+  {{ from = "10-15", to = "04-14", sessions = [["07:30", "11:30"], ["13:30", "17:00"]] }},
+]
 """
 
 
-def _first_month(today: date) -> tuple[date, date]:
-    """The previous calendar month: a complete month of sample punches."""
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _month_so_far(today: date) -> tuple[date, date]:
+    """From the first of the previous month to yesterday: enough history for reports."""
     first_this = today.replace(day=1)
-    last_prev = first_this - timedelta(days=1)
-    return last_prev.replace(day=1), last_prev
+    return (first_this - timedelta(days=1)).replace(day=1), today - timedelta(days=1)
+
+
+def gate_history(pins: list[str], start: date, end: date, now: datetime, seed: int = 5) -> list[tuple[datetime, str, int]]:
+    """What the gate clock holds: realistic days up to yesterday, and this morning so far."""
+    rng = random.Random(seed)
+    records = []
+    for day in [*workdays(start, end), now.date()]:
+        for pin in pins:
+            for moment, state in day_punches(rng, day):
+                if moment <= now:
+                    records.append((moment, pin, state))
+    records.sort()
+    return records
 
 
 @click.command()
 @click.option("--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("demo"), show_default=True,
               help="Folder for the demo config, database and generated files.")
 @click.option("--employees", "employee_count", default=60, show_default=True, help="How many made-up employees.")
-@click.option("--reset", is_flag=True, help="Delete the demo folder first.")
+@click.option("--port", "web_port", type=int, default=8080, show_default=True, help="Port of the web site.")
+@click.option("--no-serve", is_flag=True, help="Build, pull and judge, print what was stored, and exit.")
 @pass_app
-def demo(app: AppContext, folder: Path, employee_count: int, reset: bool) -> None:
-    """Build a demo office with made-up Vietnamese units, staff and time-clock exports,
-    import them as HR and IT staff would, and show what was stored."""
-    if reset and folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    config_path = folder / "config.toml"
-    if not config_path.exists():
-        config_path.write_text(DEMO_CONFIG, encoding="utf-8")
-    app.config_path = config_path
-    app.__dict__.pop("config", None)  # re-read: the demo has its own config
-    config = load_config(config_path)
-    today = app.now().date()
-    month_start, month_end = _first_month(today)
+def demo(app: AppContext, folder: Path, employee_count: int, web_port: int, no_serve: bool) -> None:
+    """A demo office with made-up Vietnamese units and staff, a simulated time clock,
+    the collector and the web site (Ctrl+C stops). Starts afresh each time."""
+    from drivers.simulators.zk import VirtualClock, ZKSimulator
+    from monitor.collector import Collector
+    from monitor.evaluation_run import Evaluation
+    from monitor.policy import office_policy
 
-    click.secho(f"== Demo office in {folder}/ (all names and data are made up)", bold=True)
-    store = app.store(create=True)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    now = app.now().replace(tzinfo=None, microsecond=0)
+    start, end = _month_so_far(now.date())
+    people = make_employees(employee_count, [code for code, _, parent in DEMO_UNITS if parent])
+    at_gate = [p for p in people if p.unit_code != COMMUNE_UNIT]
+    in_commune = [p for p in people if p.unit_code == COMMUNE_UNIT]
+    gate_pins = {person.code: str(1000 + number) for number, person in enumerate(at_gate, start=1)}
+
+    clock = VirtualClock(users=len(at_gate), records=0, seed=3, now=lambda: app.now().replace(tzinfo=None))
+    loaded = clock.load(gate_history(list(gate_pins.values()), start, end, now))
+    simulator = ZKSimulator(clock, transport="tcp").start()
     try:
-        if not store.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'"):
-            password = secrets.token_urlsafe(12)
+        clock_port = int(simulator.url.rsplit(":", 1)[1])
+        config_path = folder / "config.toml"
+        config_path.write_text(DEMO_CONFIG.format(web_port=web_port, clock_port=clock_port, gate=GATE), encoding="utf-8")
+        app.config_path = config_path
+        app.__dict__.pop("config", None)  # the demo has its own config
+        config = load_config(config_path)
+        click.secho(f"== Demo office in {folder}/ — every name and number is made up", bold=True)
+        click.echo(f"Simulated ZKTeco clock '{GATE}' on {simulator.url}: {loaded} punches since {start:%d/%m/%Y}.")
+
+        with app.store(create=True) as store:
+            password = secrets.token_urlsafe(9)
             (folder / "admin-password.txt").write_text(password + "\n", encoding="utf-8")
             store.add_user("admin", password, role="admin", actor="demo")
-            click.echo(f"Created the database {config.storage.database} and user 'admin' (password in {folder}/admin-password.txt).")
 
-        units_csv, employees_csv, enroll_csv = folder / "units.csv", folder / "employees.csv", folder / "enrollments.csv"
-        people = make_employees(employee_count, [code for code, _, parent in DEMO_UNITS if parent])
-        write_units_csv(units_csv)
-        write_employees_csv(employees_csv, people)
-        # the last two staff are not enrolled yet: their punches wait as "unknown"
-        write_enrollments_csv(enroll_csv, people[:-2], "cong-chinh")
-        click.echo(f"Wrote {units_csv.name}, {employees_csv.name} and {enroll_csv.name} (as HR would export them from Excel).")
+            units_csv, employees_csv = folder / "units.csv", folder / "employees.csv"
+            write_units_csv(units_csv)
+            write_employees_csv(employees_csv, people)
+            store.upsert_units(strip_private(check_units(units_csv, set()).records), actor="demo", reason="demo data")
+            staff = check_employees(employees_csv, {u["code"] for u in store.units()})
+            store.upsert_employees(strip_private(staff.records), actor="demo", reason="demo data")
+            click.echo(f"HR imported {units_csv.name} ({len(DEMO_UNITS)} units) and {employees_csv.name} ({len(people)} staff).")
+            store.add_user("truong-snv", password, role="manager", units=["SNV"], full_name="Trưởng phòng (mẫu)", actor="demo")
 
-        units = check_units(units_csv, set())
-        result = store.upsert_units(strip_private(units.records), actor="demo", reason="demo data")
-        click.echo(f"import units: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
-        staff = check_employees(employees_csv, {u["code"] for u in store.units()})
-        result = store.upsert_employees(strip_private(staff.records), actor="demo", reason="demo data")
-        click.echo(f"import employees: {result.added} added, {result.updated} updated, {result.unchanged} unchanged")
+            enrollments = folder / "enrollments.csv"
+            _write_enrollments(enrollments, gate_pins, in_commune)
+            checked = check_enrollments(enrollments, {e["code"] for e in store.employees()})
+            store.upsert_enrollments(strip_private(checked.records), actor="demo", reason="demo data")
 
-        export = folder / "1_attlog.dat"
-        lines = write_attlog(export, attlog_lines(people, month_start, month_end))
-        click.echo(f"Generated {export.name}: the USB-drive export of the gate clock for {month_start:%m/%Y} ({lines} lines).")
-        store.ensure_device("cong-chinh", name="Máy chấm công cổng chính (mô phỏng)", protocol="zkteco", unit_code="UBND")
-        punch_file = PunchFile(export)
-        added = store.add_punches("cong-chinh", (p for _, p in punch_file), source="file")
-        click.echo(f"import punches: {added.new} new, {added.existing} already stored, "
-                   f"{len(added.unknown_users)} device user id(s) not enrolled yet")
+            export = folder / "1_attlog.dat"
+            lines = write_attlog(export, attlog_lines(in_commune, start, end))
+            store.ensure_device(COMMUNE, name="Máy chấm công UBND xã An Bình (tệp USB)", protocol="zkteco", unit_code=COMMUNE_UNIT)
+            added = store.add_punches(COMMUNE, (punch for _, punch in PunchFile(export)), source="file")
+            click.echo(f"HR imported the commune clock's USB export {export.name}: {added.new} of {lines} punches new.")
 
-        enrollments = check_enrollments(enroll_csv, {e["code"] for e in store.employees()})
-        result = store.upsert_enrollments(strip_private(enrollments.records), actor="demo", reason="demo data")
-        click.echo(f"import enrollments: {result.added} added, {result.unchanged} unchanged; "
-                   f"{result.attached_punches} stored punches attached to their employees")
+        collector = Collector(config, now=app.now, actor="demo")
+        collector.run_once()
+        with app.store() as store:
+            row = store.device_row(GATE)
+            click.echo(f"The collector pulled '{GATE}': {store.device_activity(GATE, start.isoformat())['since']} punches, "
+                       f"status {row['status']}, clock offset {row['clock_offset_seconds']:+.0f} s.")
+            summary = Evaluation(store, office_policy(config), app.now()).run()
+            click.echo(f"Judged {summary.judged} employee-days.")
+            _print_today(store, app.now().date())
+            report = store.verify_chain()
+            click.echo(f"Punch log hash chain: {'intact' if report.ok else 'BROKEN'} over {report.rows} punches.")
 
-        _show(store, folder)
+        if no_serve:
+            click.echo(f"\nTry: monitor --config {config_path} report day --date {end.isoformat()}")
+            return
+        _serve(app, config_path, config, folder, password)
     finally:
-        store.close()
+        simulator.stop()
 
 
-def _show(store, folder: Path) -> None:
-    click.secho("\n== What is stored", bold=True)
-    counts = {row["unit_code"]: row["n"] for row in store.query("SELECT unit_code, COUNT(*) AS n FROM employees GROUP BY unit_code")}
-    punches = {row["unit_code"]: row["n"] for row in store.query(
-        "SELECT e.unit_code, COUNT(*) AS n FROM punches p JOIN employees e ON e.code = p.employee_code GROUP BY e.unit_code")}
-    units = store.units()
-    children: dict[str | None, list[dict]] = {}
-    for unit in units:
-        children.setdefault(unit["parent_code"], []).append(unit)
+def _write_enrollments(path: Path, gate_pins: dict[str, str], in_commune) -> None:
+    import csv
 
-    def walk(parent: str | None, depth: int) -> None:
-        for unit in children.get(parent, []):
-            label = f"{'  ' * depth}{unit['name']} [{unit['code']}]"
-            click.echo(f"{label:<52} {counts.get(unit['code'], 0):>4} staff {punches.get(unit['code'], 0):>6} punches")
-            walk(unit["code"], depth + 1)
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["device_id", "device_user_id", "employee_code"])
+        for code, pin in gate_pins.items():
+            writer.writerow([GATE, pin, code])
+        for person in in_commune[:-1]:  # the last one is not enrolled yet: their punches wait as unknown
+            writer.writerow([COMMUNE, person.pin, person.code])
 
-    walk(None, 0)
-    click.echo("\nFirst punches of the month:")
-    for row in store.query(
-        "SELECT p.punched_at, p.device_user_id, e.full_name, e.unit_code FROM punches p"
-        " LEFT JOIN employees e ON e.code = p.employee_code ORDER BY p.id LIMIT 6"
-    ):
-        click.echo(f"  {row['punched_at']}  user {row['device_user_id']:>4}  {row['full_name'] or '(not enrolled)'}  {row['unit_code'] or ''}")
-    unknown = store.unknown_punches()
-    if unknown:
-        click.echo(f"\nNot enrolled yet ({len(unknown)} ids): " + ", ".join(
-            f"{row['device_user_id']} ({row['punches']} punches)" for row in unknown)
-            + " — see 'monitor punches unknown'.")
-    report = store.verify_chain()
-    click.echo(f"\nHash chain: {'intact' if report.ok else 'BROKEN: ' + str(report.problem)} over {report.rows} punches.")
-    click.echo(f"\nTry: monitor --config {folder}/config.toml punches unknown")
-    click.echo(f"     monitor --config {folder}/config.toml verify")
-    click.echo(f"     monitor --config {folder}/config.toml import punches {folder}/1_attlog.dat --device cong-chinh   (again: 0 new)")
+
+def _print_today(store, today: date) -> None:
+    from monitor.reports import day_report
+
+    yesterday = today - timedelta(days=1)
+    while yesterday.weekday() >= 5:
+        yesterday -= timedelta(days=1)
+    rows = day_report(store, yesterday)
+    late = [r for r in rows if r["late_minutes"]]
+    absent = [r for r in rows if r["status"] == "absent"]
+    click.echo(f"On {yesterday:%d/%m/%Y}: {len(late)} late, {len(absent)} absent without leave, of {len(rows)} staff.")
+    for row in late[:3]:
+        click.echo(f"  {row['name']} ({row['unit']}) arrived {row['arrival']}, {row['late_minutes']} min late")
+
+
+def _serve(app: AppContext, config_path: Path, config, folder: Path, password: str) -> None:
+    """The collector in its own process, the web site in this one, until Ctrl+C."""
+    from waitress import serve
+
+    from web import create_app
+
+    env = dict(os.environ)
+    collector = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config_path), "run"], env=env)
+    url = f"http://{config.web.host}:{config.web.port}/"
+    click.secho(f"\nOpen {url}", bold=True)
+    click.echo(f"  admin / {password}      (everything)")
+    click.echo(f"  truong-snv / {password} (a manager: Sở Nội vụ only)")
+    click.echo(f"  (the password is also in {folder}/admin-password.txt; Ctrl+C stops the demo)")
+    try:
+        serve(create_app(config, now=app._now), host=config.web.host, port=config.web.port, threads=config.web.threads)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        collector.terminate()
+        try:
+            collector.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            collector.kill()
 
 
 def register(cli: click.Group) -> None:

@@ -58,7 +58,7 @@ class DirectoryStore(StoreBase):
     def unit(self, code: str) -> dict[str, Any]:
         rows = self.query("SELECT * FROM units WHERE code = ?", (code,))
         if not rows:
-            raise NotFound(f"no unit {code!r} (list them with 'monitor units')")
+            raise NotFound(f"no unit {code!r} (import units first, or check the code)")
         return rows[0]
 
     def unit_and_below(self, code: str) -> list[str]:

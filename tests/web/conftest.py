@@ -9,16 +9,26 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from monitor.config import load_config
+from datetime import datetime
+
+from drivers.base import Punch
+from monitor.config import Config, load_config
+from monitor.evaluation_run import Evaluation
+from monitor.policy import office_policy
 from monitor.store import Store
 from tests.conftest import FIXED_NOW, ZONE
 from web import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "mat-khau-thu-nghiem"
+
+
+def punch(user: str, stamp: str) -> Punch:
+    return Punch(user_id=user, timestamp=datetime.fromisoformat(stamp))
 
 
 def fill(store: Store) -> None:
@@ -40,6 +50,20 @@ def fill(store: Store) -> None:
         ],
         actor="test",
     )
+    store.upsert_enrollments(
+        [{"device_id": "gate", "device_user_id": str(n), "employee_code": f"NV00{n}"} for n in (1, 2, 3)], actor="test"
+    )
+    day = "2026-11-25 "
+    store.add_punches(
+        "gate",
+        [
+            punch("1", day + "07:41:10"), punch("1", day + "11:31:00"), punch("1", day + "13:29:00"), punch("1", day + "17:02:00"),
+            punch("2", day + "07:25:00"), punch("2", day + "17:05:00"),
+            punch("1", "2026-11-26 07:28:00"),
+        ],
+        source="file",
+    )
+    Evaluation(store, office_policy(Config(path=None)), FIXED_NOW).run()
     store.add_user("admin", PASSWORD, role="admin", actor="test")
     store.add_user("nhansu", PASSWORD, role="hr", actor="test")
     store.add_user("truongsnv", PASSWORD, role="manager", units=["SNV"], full_name="Phạm Quốc Hùng", actor="test")
@@ -99,6 +123,17 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+@pytest.fixture
+def auth_for():
+    """A client and login helper for an app built from a given config file."""
+
+    def build(config_path: Path) -> tuple[Any, Auth]:
+        client = create_app(load_config(config_path), now=lambda: FIXED_NOW, testing=True).test_client()
+        return client, Auth(client)
+
+    return build
 
 
 # --- a real server and a real browser ----------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -158,6 +158,16 @@ class VirtualClock:
         self.log.append(stored)
         self._encoded += raw
         return stored
+
+    def load(self, records: Iterable[tuple[datetime, str, int]]) -> int:
+        """Add ``(time, user id, state)`` records to the log, as if punched then with a
+        fingerprint (for demos that need a particular history); returns how many."""
+        count = 0
+        with self.lock:
+            for moment, user_id, state in records:
+                self._append(self._punch(moment.replace(microsecond=0), user_id, 1, state, 0))
+                count += 1
+        return count
 
     # --- what the protocol reads and changes -------------------------------------------
 
