@@ -66,7 +66,7 @@ def test_leave_add_list_remove(monitor, directory: Store) -> None:
         pytest.param(("report", "month", "--month", "2026-13"),
                      "Error: '2026-13' is not a month (write YYYY-MM, e.g. 2026-11)\n", id="bad month"),
         pytest.param(("report", "day", "--unit", "XYZ"),
-                     "Error: no unit 'XYZ' (list them with 'monitor units')\n", id="unknown unit"),
+                     "Error: no unit 'XYZ' (import units first, or check the code)\n", id="unknown unit"),
     ],
 )
 def test_mistakes_are_one_line_and_exit_2(monitor, args, message) -> None:
