@@ -55,7 +55,7 @@ class LeaveConfig:
     )
     worked_symbol: str = "+"
     holiday_symbol: str = "L"
-    # not in the official legend (see docs/config-schedules.toml); "" leaves the cell blank
+    # not in the official legend (see config.example.toml, [leave]); "" leaves the cell blank
     absent_symbol: str = "KP"
     half_day_symbol: str = "{morning}/{afternoon}"
 

@@ -270,7 +270,7 @@ def test_the_example_config_documents_valid_reader_entries():
     from monitor.config import parse_config
 
     text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
-    readers = text[text.index("# Serial readers") :]
+    readers = text[text.index("# Serial readers") : text.index("# --- The web site")]
     entries = [line[2:] for line in readers.splitlines() if re.match(r"# (\[\[devices\]\]|\w+ = )", line)]
     config = parse_config('[site]\nname = "x"\n' + "\n".join(entries))
     assert {d.protocol for d in config.devices} == {"fingerprint", "rfid", "lines", "anviz"}

@@ -121,3 +121,18 @@ def test_commands_show_a_config_error_as_one_line(run, tmp_path: Path) -> None:
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith(f"Error: {bad}:1:")
     assert "Traceback" not in result.output
+
+
+def test_the_example_config_is_valid_and_documents_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MONITOR_DATABASE", raising=False)
+    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    config = load_config(example)
+    assert [d.id for d in config.devices] == ["cong-chinh"]
+    text = example.read_text(encoding="utf-8")
+    from monitor.config import DEVICE_KEYS, SITE_KEYS, STORAGE_KEYS, WEB_KEYS
+
+    for key in SITE_KEYS | STORAGE_KEYS | DEVICE_KEYS | WEB_KEYS:
+        if key == "url":  # the same as port under another name; documented in its comment
+            assert "url" in text
+            continue
+        assert f"\n{key} = " in text or f"\n# {key} = " in text, f"{key} is not documented in config.example.toml"

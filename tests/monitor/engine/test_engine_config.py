@@ -218,8 +218,8 @@ def test_an_imported_schedule_that_does_not_exist(policy: OfficePolicy) -> None:
     )
 
 
-def test_the_documented_snippet_is_valid_config() -> None:
-    snippet = Path(__file__).resolve().parents[3] / "docs" / "config-schedules.toml"
-    policy = parse(snippet.read_text(encoding="utf-8"))
+def test_the_example_config_documents_valid_office_hours() -> None:
+    example = Path(__file__).resolve().parents[3] / "config.example.toml"
+    policy = parse(example.read_text(encoding="utf-8"))
     assert policy.units["UBND"].schedule == "office"
     assert policy.schedules["office"].punch_mode == "first-last"
