@@ -106,7 +106,7 @@ def test_import_leave_with_a_bad_row_imports_nothing(monitor, tmp_path: Path) ->
     result = monitor("import", "leave", path)
     assert result.exit_code == 2
     assert result.stderr == (
-        f"{path}:3: '2026-11-31' is not a date (2026-11-20 or 20/11/2026)\n"
+        f"{path}:3: '2026-11-31' is not a date (use 2025-03-01 or 01/03/2025)\n"
         "Error: 1 bad row(s), so nothing was imported; fix them or pass --skip-bad to import the good rows\n"
     )
     skipped = monitor("import", "leave", path, "--skip-bad")

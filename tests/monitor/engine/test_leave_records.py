@@ -140,7 +140,7 @@ BAD_ROWS = CSV_TEXT + (
 BAD_PROBLEMS = [
     (5, "NV001: leave #1 (P, 2026-11-19..2026-11-20, full) already covers 2026-11-20; remove it first"
         " (monitor leave remove 1 --reason ...) or change the dates"),
-    (6, "'31/02/2026' is not a date (2026-11-20 or 20/11/2026)"),
+    (6, "'31/02/2026' is not a date (use 2025-03-01 or 01/03/2025)"),
     (7, "unknown leave kind 'ZZ' (known: P, Ô, Cô, TS, T, H, NB, KL, N, LĐ, CT; add local codes under [leave.kinds]"
         " in the config)"),
     (8, "no employee 'NV404' (import employees first, or check the code)"),
@@ -177,5 +177,5 @@ def test_import_xlsx_with_date_cells(directory: Store, policy, tmp_path: Path) -
 
 def test_a_file_without_the_needed_columns(policy, tmp_path: Path) -> None:
     path = write(tmp_path, "employee,from\nNV001,2026-11-19\n")
-    with pytest.raises(InputFileError, match=r"leave.csv:1: missing column\(s\): kind, reason"):
+    with pytest.raises(InputFileError, match=r"leave.csv:1: missing column\(s\): kind \(loại, loai\); reason \(lý do, ly do\)"):
         read_leave_file(path, policy.leave)
