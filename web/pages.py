@@ -143,19 +143,31 @@ def unit_day(code: str):
     return render_template("pages/unit_day.html", unit=unit, day=day, rows=rows, summary=day_summary(rows))
 
 
-@bp.route("/employees/<code>")
-@login_required
-def employee_month(code: str):
-    month = _month_arg()
-    store = get_store()
+def _visible_employee(code: str) -> dict[str, Any]:
+    """The employee row, or 404 when unknown or outside the user's units."""
     try:
-        person = store.employee(code)
+        person = get_store().employee(code)
     except Exception:  # noqa: BLE001 - NotFound
         abort(404)
     allowed = visible_units(current_user)
     if allowed is not None and person["unit_code"] not in allowed:
         abort(404)
-    report = employee_report(store, _policy(), code, month)
+    return person
+
+
+def _month_rows(month: Month, unit: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The month report rows the user may see, and the units they may pick from."""
+    units, allowed = _units_in_view(unit)
+    rows = month_report(get_store(), _policy(), month, unit)
+    return [row for row in rows if allowed is None or row["unit"] in allowed], units
+
+
+@bp.route("/employees/<code>")
+@login_required
+def employee_month(code: str):
+    month = _month_arg()
+    person = _visible_employee(code)
+    report = employee_report(get_store(), _policy(), code, month)
     return render_template("pages/employee_month.html", person=person, month=month, report=report)
 
 
@@ -164,8 +176,7 @@ def employee_month(code: str):
 def month_summary():
     month = _month_arg()
     unit = request.args.get("unit") or None
-    units, allowed = _units_in_view(unit)
-    rows = [row for row in month_report(get_store(), _policy(), month, unit) if allowed is None or row["unit"] in allowed]
+    rows, units = _month_rows(month, unit)
     if request.args.get("format") == "csv":
         body = "\ufeff" + to_csv(rows, MONTH_KEYS)  # Excel needs the BOM for Vietnamese
         return Response(
@@ -192,9 +203,7 @@ def api_day():
 @login_required
 def api_month():
     month = _month_arg()
-    unit = request.args.get("unit") or None
-    _units, allowed = _units_in_view(unit)
-    rows = [row for row in month_report(get_store(), _policy(), month, unit) if allowed is None or row["unit"] in allowed]
+    rows, _units = _month_rows(month, request.args.get("unit") or None)
     return jsonify(month=str(month), rows=rows)
 
 
@@ -202,12 +211,5 @@ def api_month():
 @login_required
 def api_employee(code: str):
     month = _month_arg()
-    store = get_store()
-    try:
-        person = store.employee(code)
-    except Exception:  # noqa: BLE001 - NotFound
-        abort(404)
-    allowed = visible_units(current_user)
-    if allowed is not None and person["unit_code"] not in allowed:
-        abort(404)
-    return jsonify(employee_report(store, _policy(), code, month))
+    _visible_employee(code)
+    return jsonify(employee_report(get_store(), _policy(), code, month))
