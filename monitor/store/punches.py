@@ -8,6 +8,7 @@ are also kept in ``meta`` so that deleting the last rows is caught too.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -155,16 +156,24 @@ class PunchStore(StoreBase):
         suspect = 1 if clock_suspect else 0
         total = AddResult()
         iterator = iter(items)
-        while True:
-            batch = list(islice(iterator, self.BATCH))
-            if not batch:
-                break
-            rows, duplicates = self._prepare_batch(batch, source, suspect, received_at, to_iso)
-            result = self._commit_batch(rows, source, suspect, received_at, enrolled)
-            result.existing += duplicates
-            total.merge(result)
-            if progress:
-                progress(len(batch))
+        # A big import allocates millions of short-lived tuples and makes no reference
+        # cycles: the cyclic collector would only rescan them (about 10% of the time).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while True:
+                batch = list(islice(iterator, self.BATCH))
+                if not batch:
+                    break
+                rows, duplicates = self._prepare_batch(batch, source, suspect, received_at, to_iso)
+                result = self._commit_batch(rows, source, suspect, received_at, enrolled)
+                result.existing += duplicates
+                total.merge(result)
+                if progress:
+                    progress(len(batch))
+        finally:
+            if collecting:
+                gc.enable()
         return total
 
     def _prepare_batch(
