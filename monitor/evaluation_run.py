@@ -20,6 +20,8 @@ employee (or per run of days), writes are ``executemany``; nothing is queried pe
 
 from __future__ import annotations
 
+import gc
+
 import hashlib
 import json
 import time
@@ -165,11 +167,19 @@ class Evaluation:
     def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
         """Judge the planned employee-days, a batch of employees per transaction."""
         summary = work.summary
-        with self.store.page_cache(CACHE_KIB):
-            for start in range(0, len(work.employees), self.batch_size):
-                judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
-                if progress:
-                    progress(judged)
+        # a month for a province builds millions of short-lived values and no cycles: the
+        # cyclic collector would only rescan them
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            with self.store.page_cache(CACHE_KIB):
+                for start in range(0, len(work.employees), self.batch_size):
+                    judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
+                    if progress:
+                        progress(judged)
+        finally:
+            if collecting:
+                gc.enable()
         if self._keep_first_day:
             with self.store.write():
                 self.store.set_meta(FIRST_DAY_KEY, self._keep_first_day)
