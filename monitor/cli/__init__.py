@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "monitor.cli.devices",
     "monitor.cli.simulate",
     "monitor.cli.serial_devices",
+    "monitor.cli.simulate_serial",
     "monitor.cli.leave",
     "monitor.cli.evaluate",
 ]
