@@ -192,7 +192,7 @@ def _parse_overrides(checker: Checker, table: Mapping[str, Any], path: Path) -> 
             continue
         entries = table[key]
         if not isinstance(entries, list):
-            checker.problem(path + (key,), f'must be an array of tables, e.g. [{{date = 2026-01-02, name = "...", ref = "..."}}]')
+            checker.problem(path + (key,), 'must be an array of tables, e.g. [{date = 2026-01-02, name = "...", ref = "..."}]')
             continue
         for index, entry in enumerate(entries):
             where = path + (key, index)
