@@ -187,6 +187,29 @@ def month_summary():
     return render_template("pages/month.html", month=month, rows=rows, unit=unit, units=units)
 
 
+@bp.route("/month/timesheet.xlsx")
+@login_required
+def timesheet_xlsx():
+    """The month's Bảng chấm công (C01-HD) for the units the user may see."""
+    from io import BytesIO
+
+    from monitor.timesheet import build_timesheets
+    from monitor.timesheet_xlsx import write_timesheets
+
+    month = _month_arg()
+    unit = request.args.get("unit") or None
+    _units, allowed = _units_in_view(unit)
+    policy = _policy()
+    sheets = [s for s in build_timesheets(get_store(), month, policy.leave, unit) if allowed is None or s.unit_code in allowed]
+    buffer = BytesIO()
+    write_timesheets(sheets, buffer, organisation=state().config.site.name, symbols=policy.leave)
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=bang-cham-cong-{month}{'-' + unit if unit else ''}.xlsx"},
+    )
+
+
 # --- JSON twins -------------------------------------------------------------------------
 
 

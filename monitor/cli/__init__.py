@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "monitor.cli.simulate_serial",
     "monitor.cli.leave",
     "monitor.cli.evaluate",
+    "monitor.cli.export",
 ]
 
 

@@ -116,3 +116,17 @@ def test_only_admins_set_clocks(web_config, auth_for) -> None:
     client, auth = auth_for(web_config)
     auth.login("nhansu")
     assert client.post("/devices/gate/sync-time", data={"csrf_token": auth.csrf("/devices")}).status_code == 403
+
+
+def test_timesheet_download_holds_only_the_managers_units(client, auth) -> None:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    auth.login("truongsnv")
+    response = client.get("/month/timesheet.xlsx?month=2026-11")
+    assert response.status_code == 200
+    assert "bang-cham-cong-2026-11.xlsx" in response.headers["Content-Disposition"]
+    book = load_workbook(BytesIO(response.get_data()))
+    assert book.sheetnames == ["SNV", "SNV-TC"]
+    assert book["SNV"]["B12"].value == "Nguyễn Thị Lan"

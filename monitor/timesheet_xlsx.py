@@ -1,0 +1,186 @@
+"""Writing timesheets as an Excel workbook laid out like Mẫu số C01-HD.
+
+A4 landscape, Times New Roman, one sheet per unit: the form's header (unit, department,
+form number and circular), the title and month, columns A, B, C, the days of the month
+(days off shaded), the three totals 32–34, a "Cộng" row, the signature block and the
+symbol legend. The circular is a parameter: the form's code survived Circular 24/2024
+but whether its legend did is unconfirmed (shared reference, vietnam.md §3.3).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from monitor.leave import LeaveConfig
+from monitor.timesheet import UnitTimesheet, legend
+
+DEFAULT_CIRCULAR = "Ban hành kèm theo Thông tư số 107/2017/TT-BTC ngày 10/10/2017 của Bộ Tài chính"
+FONT = "Times New Roman"
+THIN = Side(style="thin")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+SHADE = PatternFill("solid", start_color="D9D9D9")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+FIRST_DAY_COLUMN = 4  # A = Số TT, B = Họ và tên, C = Ngạch, bậc
+
+
+def _font(size: float = 10, *, bold: bool = False, italic: bool = False) -> Font:
+    return Font(name=FONT, size=size, bold=bold, italic=italic)
+
+
+def _number(value: float) -> float | int:
+    value = round(value, 2)
+    return int(value) if value == int(value) else value
+
+
+def write_timesheets(
+    sheets: list[UnitTimesheet],
+    target: Path | BytesIO,
+    *,
+    organisation: str,
+    symbols: LeaveConfig,
+    circular: str = DEFAULT_CIRCULAR,
+) -> None:
+    """Write one worksheet per unit timesheet to ``target`` (a path or a buffer)."""
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        _write_sheet(book, sheet, organisation, symbols, circular)
+    if not sheets:
+        empty = book.create_sheet("Trống")
+        empty["A1"] = "Không có ngày nào được chấm công trong tháng này."
+    book.save(target)
+
+
+def _write_sheet(book: Workbook, timesheet: UnitTimesheet, organisation: str, symbols: LeaveConfig, circular: str) -> None:
+    ws = book.create_sheet(_sheet_title(book, timesheet.unit_code))
+    days = timesheet.days
+    total_column = FIRST_DAY_COLUMN + days  # 32, 33, 34 follow the days
+    last_column = total_column + 2
+    last_letter = get_column_letter(last_column)
+    month = timesheet.month
+
+    ws["A1"] = f"Đơn vị: {timesheet.parent_name or organisation}"
+    ws["A2"] = f"Bộ phận: {timesheet.unit_name}"
+    ws["A3"] = "Mã đơn vị có quan hệ với ngân sách: ............"
+    right = get_column_letter(last_column - 9)
+    ws.merge_cells(f"{right}1:{last_letter}1")
+    ws[f"{right}1"] = "Mẫu số C01-HD"
+    ws.merge_cells(f"{right}2:{last_letter}3")
+    ws[f"{right}2"] = f"({circular})"
+    for cell in ("A1", "A2", "A3"):
+        ws[cell].font = _font(11, bold=cell != "A3")
+    ws[f"{right}1"].font = _font(11, bold=True)
+    ws[f"{right}1"].alignment = CENTER
+    ws[f"{right}2"].font = _font(9, italic=True)
+    ws[f"{right}2"].alignment = CENTER
+
+    for row, text, size, bold in ((5, "BẢNG CHẤM CÔNG", 14, True), (6, f"Tháng {month.month:02d} năm {month.year}", 11, False),
+                                  (7, "Số: ............", 10, False)):
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=last_column)
+        cell = ws.cell(row=row, column=1, value=text)
+        cell.font = _font(size, bold=bold)
+        cell.alignment = CENTER
+
+    head, sub, letters = 9, 10, 11
+    for column, text in ((1, "Số TT"), (2, "Họ và tên"), (3, "Ngạch, bậc lương hoặc cấp bậc chức vụ")):
+        ws.merge_cells(start_row=head, start_column=column, end_row=sub, end_column=column)
+        ws.cell(row=head, column=column, value=text)
+    ws.merge_cells(start_row=head, start_column=FIRST_DAY_COLUMN, end_row=head, end_column=total_column - 1)
+    ws.cell(row=head, column=FIRST_DAY_COLUMN, value="Ngày trong tháng")
+    ws.merge_cells(start_row=head, start_column=total_column, end_row=head, end_column=last_column)
+    ws.cell(row=head, column=total_column, value="Quy ra công")
+    for offset, text in enumerate(("Số công hưởng lương thời gian", "Số công nghỉ không lương", "Số công hưởng BHXH")):
+        ws.cell(row=sub, column=total_column + offset, value=text)
+    shaded = set()
+    for day in range(1, days + 1):
+        ws.cell(row=sub, column=FIRST_DAY_COLUMN + day - 1, value=day)
+        if date(month.year, month.month, day).weekday() >= 5 or day in timesheet.holidays:
+            shaded.add(FIRST_DAY_COLUMN + day - 1)
+    for column, text in enumerate(["A", "B", "C", *range(1, days + 1), 32, 33, 34], start=1):
+        ws.cell(row=letters, column=column, value=text)
+
+    row_number = letters
+    for number, person in enumerate(timesheet.rows, start=1):
+        row_number += 1
+        values = [number, person.name, person.grade]
+        values += [person.symbols.get(day, "") for day in range(1, days + 1)]
+        values += [_number(person.paid_by_time), _number(person.unpaid), _number(person.insurance)]
+        for column, value in enumerate(values, start=1):
+            ws.cell(row=row_number, column=column, value=value)
+    row_number += 1
+    ws.cell(row=row_number, column=2, value="Cộng").font = _font(10, bold=True)
+    for offset, value in enumerate(timesheet.totals()):
+        ws.cell(row=row_number, column=total_column + offset, value=_number(value)).font = _font(10, bold=True)
+
+    for row in ws.iter_rows(min_row=head, max_row=row_number, max_col=last_column):
+        for cell in row:
+            cell.border = BOX
+            if cell.row <= letters:
+                cell.font = _font(9, bold=True)
+                cell.alignment = CENTER
+            elif cell.column != 2 and cell.column != 3:
+                cell.alignment = CENTER
+                if cell.font is None or not cell.font.b:
+                    cell.font = _font(10)
+            else:
+                cell.font = _font(10, bold=cell.value == "Cộng")
+            if cell.column in shaded and cell.row > head:
+                cell.fill = SHADE
+
+    _signatures(ws, row_number + 2, last_column)
+    _legend(ws, row_number + 9, symbols)
+
+    ws.column_dimensions["A"].width = 5
+    ws.column_dimensions["B"].width = 24
+    ws.column_dimensions["C"].width = 14
+    for column in range(FIRST_DAY_COLUMN, total_column):
+        ws.column_dimensions[get_column_letter(column)].width = 4.2
+    for column in range(total_column, last_column + 1):
+        ws.column_dimensions[get_column_letter(column)].width = 9
+    ws.row_dimensions[sub].height = 48
+    ws.freeze_panes = ws.cell(row=letters + 1, column=FIRST_DAY_COLUMN)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{head}:{letters}"
+
+
+def _signatures(ws, row: int, last_column: int) -> None:
+    third = max(1, last_column // 3)
+    ws.merge_cells(start_row=row, start_column=last_column - third + 1, end_row=row, end_column=last_column)
+    cell = ws.cell(row=row, column=last_column - third + 1, value="Ngày ..... tháng ..... năm .......")
+    cell.font = _font(10, italic=True)
+    cell.alignment = CENTER
+    for index, title in enumerate(("Người chấm công", "Phụ trách bộ phận", "Người duyệt")):
+        start = 1 + index * third
+        end = last_column if index == 2 else start + third - 1
+        for offset, (text, italic) in enumerate(((title, False), ("(Ký, họ tên)", True))):
+            ws.merge_cells(start_row=row + 1 + offset, start_column=start, end_row=row + 1 + offset, end_column=end)
+            cell = ws.cell(row=row + 1 + offset, column=start, value=text)
+            cell.font = _font(10, bold=not italic, italic=italic)
+            cell.alignment = CENTER
+
+
+def _legend(ws, row: int, symbols: LeaveConfig) -> None:
+    ws.cell(row=row, column=2, value="Ký hiệu chấm công:").font = _font(10, bold=True)
+    for offset, (symbol, meaning) in enumerate(legend(symbols), start=1):
+        ws.cell(row=row + offset, column=2, value=f"{symbol}: {meaning}").font = _font(9)
+
+
+def _sheet_title(book: Workbook, code: str) -> str:
+    """Excel sheet names: at most 31 characters, none of []:*?/\\, unique."""
+    title = "".join("-" if ch in '[]:*?/\\' else ch for ch in code)[:31] or "Don-vi"
+    candidate, number = title, 2
+    while candidate in book.sheetnames:
+        suffix = f"~{number}"
+        candidate = title[: 31 - len(suffix)] + suffix
+        number += 1
+    return candidate
