@@ -160,14 +160,7 @@ class ResultStore(StoreBase):
         self, day_from: date, day_to: date, *, unit_codes: Sequence[str] | None = None, employee_code: str | None = None
     ) -> list[dict[str, Any]]:
         """Result rows with the employee's name, ordered by unit, employee, day."""
-        clauses = ["r.day BETWEEN ? AND ?"]
-        params: list[Any] = [day_from.isoformat(), day_to.isoformat()]
-        if unit_codes is not None:
-            clauses.append(f"r.unit_code IN {_in(unit_codes)}")
-            params.extend(unit_codes)
-        if employee_code is not None:
-            clauses.append("r.employee_code = ?")
-            params.append(employee_code)
+        clauses, params = _result_filter(day_from, day_to, unit_codes, employee_code)
         return self.query(
             "SELECT r.*, e.full_name FROM day_results r JOIN employees e ON e.code = r.employee_code"
             f" WHERE {' AND '.join(clauses)} ORDER BY r.unit_code, r.employee_code, r.day",
@@ -178,14 +171,7 @@ class ResultStore(StoreBase):
         self, day_from: date, day_to: date, *, unit_codes: Sequence[str] | None = None, employee_code: str | None = None
     ) -> list[dict[str, Any]]:
         """Per employee: the counts of the month report (``unit_code`` of the last day)."""
-        clauses = ["r.day BETWEEN ? AND ?"]
-        params: list[Any] = [day_from.isoformat(), day_to.isoformat()]
-        if unit_codes is not None:
-            clauses.append(f"r.unit_code IN {_in(unit_codes)}")
-            params.extend(unit_codes)
-        if employee_code is not None:
-            clauses.append("r.employee_code = ?")
-            params.append(employee_code)
+        clauses, params = _result_filter(day_from, day_to, unit_codes, employee_code)
         required = ", ".join(f"'{status}'" for status in REQUIRED_STATUSES)
         # SQLite takes a bare column (unit_code) from the row holding the single MAX()
         return self.query(
@@ -231,3 +217,18 @@ class ResultStore(StoreBase):
             sql += f" AND employee_code IN {_in(employee_codes)}"
             params.extend(employee_codes)
         return int(self.scalar(sql, params) or 0)
+
+
+def _result_filter(
+    day_from: date, day_to: date, unit_codes: Sequence[str] | None, employee_code: str | None
+) -> tuple[list[str], list[Any]]:
+    """WHERE clauses and parameters for results in a span, some units, one employee."""
+    clauses = ["r.day BETWEEN ? AND ?"]
+    params: list[Any] = [day_from.isoformat(), day_to.isoformat()]
+    if unit_codes is not None:
+        clauses.append(f"r.unit_code IN {_in(unit_codes)}")
+        params.extend(unit_codes)
+    if employee_code is not None:
+        clauses.append("r.employee_code = ?")
+        params.append(employee_code)
+    return clauses, params
