@@ -21,7 +21,7 @@ from pathlib import Path
 import click
 
 from drivers.attlog import PunchFile
-from monitor.cli import AppContext, pass_app
+from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import load_config
 from monitor.directory_import import check_employees, check_enrollments, check_units, strip_private
 from monitor.sample_data import (
@@ -210,6 +210,11 @@ def _serve(app: AppContext, config_path: Path, config, folder: Path, password: s
 
     from web import create_app
 
+    with socket.socket() as probe:
+        try:
+            probe.bind((config.web.host, config.web.port))
+        except OSError:
+            raise UserError(f"port {config.web.port} is in use: run the demo with --port PORT") from None
     env = dict(os.environ)
     collector = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config_path), "run"], env=env)
     url = f"http://{config.web.host}:{config.web.port}/"

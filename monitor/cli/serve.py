@@ -6,7 +6,7 @@ import logging
 
 import click
 
-from monitor.cli import AppContext, pass_app
+from monitor.cli import AppContext, UserError, pass_app
 
 
 @click.command()
@@ -25,7 +25,10 @@ def serve(app: AppContext, host: str | None, port: int | None) -> None:
     port = port or config.web.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Serving {config.site.name} on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    waitress_serve(web_app, host=host, port=port, threads=config.web.threads, ident="attendance-monitor")
+    try:
+        waitress_serve(web_app, host=host, port=port, threads=config.web.threads, ident="attendance-monitor")
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another program has the port? use --port)") from None
 
 
 def register(cli: click.Group) -> None:

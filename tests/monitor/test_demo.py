@@ -34,3 +34,15 @@ def test_demo_starts_afresh(run, tmp_path: Path) -> None:
     assert run("demo", "--dir", folder, "--employees", "12", "--no-serve").exit_code == 0
     with Store(folder / "attendance.db", zone=ZONE) as store:
         assert len(store.employees()) == 12
+
+
+def test_a_busy_port_is_one_clear_line(run, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("demo", "--dir", tmp_path / "demo", "--employees", "8", "--port", port)
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines()[-1] == f"Error: port {port} is in use: run the demo with --port PORT"
