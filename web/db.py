@@ -9,6 +9,7 @@ from datetime import datetime
 from flask import Flask, current_app, g
 
 from monitor.config import Config
+from monitor.policy import OfficePolicy, office_policy
 from monitor.store import Store
 
 
@@ -16,11 +17,14 @@ from monitor.store import Store
 class WebState:
     config: Config
     now: Callable[[], datetime]
+    policy: OfficePolicy  # built once: the config does not change while the site runs
 
 
 def init_app(app: Flask, config: Config, now: Callable[[], datetime] | None) -> None:
     zone = config.site.zone
-    app.extensions["monitor"] = WebState(config=config, now=now or (lambda: datetime.now(zone)))
+    app.extensions["monitor"] = WebState(
+        config=config, now=now or (lambda: datetime.now(zone)), policy=office_policy(config)
+    )
     app.teardown_appcontext(close_store)
 
 

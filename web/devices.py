@@ -15,62 +15,43 @@ bp = Blueprint("devices", __name__)
 
 
 def device_overview() -> list[dict[str, Any]]:
-    """Configured devices merged with what the collector recorded about them."""
+    """Configured devices merged with what the collector recorded about them, then the
+    devices known only from imported export files."""
     config = state().config
     store = get_store()
-    rows = {row["id"]: row for row in store.device_rows()}
     today = now().date().isoformat()
+    rows = {row["id"]: row for row in store.device_rows()}
     unknown: dict[str, int] = {}
     for row in store.unknown_punches():
         unknown[row["device_id"]] = unknown.get(row["device_id"], 0) + 1
+
+    def entry(device_id: str, row: dict[str, Any], **described: Any) -> dict[str, Any]:
+        return {
+            "id": device_id,
+            **described,
+            "status": row.get("status", "unknown"),
+            "status_reason": row.get("status_reason"),
+            "status_at": row.get("status_at"),
+            "last_pull_at": row.get("last_pull_at"),
+            "clock_offset_seconds": row.get("clock_offset_seconds"),
+            **_activity(store, device_id, today),
+            "unknown_ids": unknown.get(device_id, 0),
+        }
+
     overview = []
-    seen = set()
     for device in config.devices:
-        seen.add(device.id)
-        row = rows.get(device.id, {})
+        row = rows.pop(device.id, {})
         offset = row.get("clock_offset_seconds")
-        overview.append(
-            {
-                "id": device.id,
-                "name": device.settings.name,
-                "protocol": device.protocol,
-                "port": device.settings.port,
-                "unit": device.unit,
-                "enabled": device.enabled,
-                "configured": True,
-                "status": row.get("status", "unknown"),
-                "status_reason": row.get("status_reason"),
-                "status_at": row.get("status_at"),
-                "last_pull_at": row.get("last_pull_at"),
-                "clock_offset_seconds": offset,
-                "clock_suspect": offset is not None and abs(offset) > device.max_clock_offset_seconds,
-                **_activity(store, device.id, today),
-                "unknown_ids": unknown.get(device.id, 0),
-            }
-        )
-    # devices known only from imported export files
+        overview.append(entry(
+            device.id, row, name=device.settings.name, protocol=device.protocol, port=device.settings.port,
+            unit=device.unit, enabled=device.enabled, configured=True,
+            clock_suspect=offset is not None and abs(offset) > device.max_clock_offset_seconds,
+        ))
     for device_id, row in sorted(rows.items()):
-        if device_id in seen:
-            continue
-        overview.append(
-            {
-                "id": device_id,
-                "name": row.get("name") or device_id,
-                "protocol": row.get("protocol"),
-                "port": row.get("port"),
-                "unit": row.get("unit_code"),
-                "enabled": False,
-                "configured": False,
-                "status": row.get("status", "unknown"),
-                "status_reason": row.get("status_reason"),
-                "status_at": row.get("status_at"),
-                "last_pull_at": row.get("last_pull_at"),
-                "clock_offset_seconds": row.get("clock_offset_seconds"),
-                "clock_suspect": False,
-                **_activity(store, device_id, today),
-                "unknown_ids": unknown.get(device_id, 0),
-            }
-        )
+        overview.append(entry(
+            device_id, row, name=row.get("name") or device_id, protocol=row.get("protocol"), port=row.get("port"),
+            unit=row.get("unit_code"), enabled=False, configured=False, clock_suspect=False,
+        ))
     return overview
 
 

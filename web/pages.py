@@ -46,9 +46,7 @@ def _month_arg() -> Month:
 
 
 def _policy():
-    from monitor.policy import office_policy
-
-    return office_policy(state().config)
+    return state().policy
 
 
 def _units_in_view(unit: str | None) -> tuple[list[dict[str, Any]], set[str] | None]:

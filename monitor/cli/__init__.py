@@ -85,6 +85,11 @@ class AppContext:
             now = lambda: moment  # noqa: E731
         self._now = now
 
+    @property
+    def clock(self) -> Callable[[], datetime] | None:
+        """The injected clock (``None``: the wall clock), to hand to other components."""
+        return self._now
+
     @cached_property
     def config(self) -> Config:
         return load_config(self.config_path, required=False)

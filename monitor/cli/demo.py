@@ -223,7 +223,7 @@ def _serve(app: AppContext, config_path: Path, config, folder: Path, password: s
     click.echo(f"  truong-snv / {password} (a manager: Sở Nội vụ only)")
     click.echo(f"  (the password is also in {folder}/admin-password.txt; Ctrl+C stops the demo)")
     try:
-        serve(create_app(config, now=app._now), host=config.web.host, port=config.web.port, threads=config.web.threads)
+        serve(create_app(config, now=app.clock), host=config.web.host, port=config.web.port, threads=config.web.threads)
     except KeyboardInterrupt:
         pass
     finally:

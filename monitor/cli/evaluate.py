@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,22 @@ def _emit(text: str, output: Path | None, output_format: str) -> None:
     click.echo(f"Written to {output}.", err=True)
 
 
+def _render(output: Path | None, output_format: str, json_data: Any, csv_rows: list[dict[str, Any]],
+            csv_keys: Sequence[str], table: Callable[[], str]) -> None:
+    """One report in the chosen format, to stdout or ``--output``."""
+    if output_format == "json":
+        _emit(to_json(json_data), output, output_format)
+    elif output_format == "csv":
+        _emit(to_csv(csv_rows, csv_keys), output, output_format)
+    else:
+        _emit(table(), output, output_format)
+
+
+def _month(app: AppContext, text: str | None) -> Month:
+    today = app.now()
+    return Month.parse(text) if text else Month(today.year, today.month)
+
+
 def _waiting_note(app: AppContext, store: Any, day_from: date, day_to: date, rows: int, unit: str | None = None,
                   employee: str | None = None) -> None:
     """Say on stderr when the report may be behind the punches."""
@@ -100,13 +117,8 @@ def report_day(app: AppContext, day: date | None, unit: str | None, output_forma
     with app.store() as store:
         rows = day_report(store, day, unit)
         _waiting_note(app, store, day, day, len(rows), unit)
-    if output_format == "json":
-        _emit(to_json(rows), output, output_format)
-    elif output_format == "csv":
-        _emit(to_csv(rows, DAY_KEYS), output, output_format)
-    else:
-        title = f"{day.isoformat()}" + (f"  {unit}" if unit else "")
-        _emit(f"{title}\n\n{day_table(rows, lang)}", output, output_format)
+    title = f"{day.isoformat()}" + (f"  {unit}" if unit else "")
+    _render(output, output_format, rows, rows, DAY_KEYS, lambda: f"{title}\n\n{day_table(rows, lang)}")
 
 
 @report.command("month")
@@ -117,18 +129,13 @@ def report_day(app: AppContext, day: date | None, unit: str | None, output_forma
 def report_month(app: AppContext, month_text: str | None, unit: str | None, output_format: str, lang: str,
                  output: Path | None) -> None:
     """Per employee: required and present days, lateness, early departures, absences, leave, warnings."""
-    month = Month.parse(month_text) if month_text else Month(app.now().year, app.now().month)
+    month = _month(app, month_text)
     policy = office_policy(app.config)
     with app.store() as store:
         rows = month_report(store, policy, month, unit)
         _waiting_note(app, store, month.first, month.last, len(rows), unit)
-    if output_format == "json":
-        _emit(to_json(rows), output, output_format)
-    elif output_format == "csv":
-        _emit(to_csv(rows, MONTH_KEYS), output, output_format)
-    else:
-        title = f"{month}" + (f"  {unit}" if unit else "")
-        _emit(f"{title}\n\n{month_table(rows, lang)}", output, output_format)
+    title = f"{month}" + (f"  {unit}" if unit else "")
+    _render(output, output_format, rows, rows, MONTH_KEYS, lambda: f"{title}\n\n{month_table(rows, lang)}")
 
 
 @report.command("employee")
@@ -139,17 +146,12 @@ def report_month(app: AppContext, month_text: str | None, unit: str | None, outp
 def report_employee(app: AppContext, employee: str, month_text: str | None, output_format: str, lang: str,
                     output: Path | None) -> None:
     """One employee's month, day by day, with the month's counts."""
-    month = Month.parse(month_text) if month_text else Month(app.now().year, app.now().month)
+    month = _month(app, month_text)
     policy = office_policy(app.config)
     with app.store() as store:
         data = employee_report(store, policy, employee, month)
         _waiting_note(app, store, month.first, month.last, len(data["days"]), employee=employee)
-    if output_format == "json":
-        _emit(to_json(data), output, output_format)
-    elif output_format == "csv":
-        _emit(to_csv(data["days"], DAY_KEYS), output, output_format)
-    else:
-        _emit(employee_table(data, lang), output, output_format)
+    _render(output, output_format, data, data["days"], DAY_KEYS, lambda: employee_table(data, lang))
 
 
 def register(cli: click.Group) -> None:

@@ -20,7 +20,7 @@ def serve(app: AppContext, host: str | None, port: int | None) -> None:
     from web import create_app
 
     config = app.config
-    web_app = create_app(config, now=app._now)
+    web_app = create_app(config, now=app.clock)
     host = host or config.web.host
     port = port or config.web.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
