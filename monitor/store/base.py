@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
-from monitor.errors import StorageError
+from monitor.errors import NotFound, StorageError
 from monitor.store.schema import migrations
 
 
@@ -126,6 +126,13 @@ class StoreBase:
         cursor = self.db.conn.execute(sql, params)
         names = [d[0] for d in cursor.description or ()]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def one(self, sql: str, params: Any, missing: str) -> dict[str, Any]:
+        """The single row a query names, or :class:`NotFound` with ``missing`` as the message."""
+        rows = self.query(sql, params)
+        if not rows:
+            raise NotFound(missing)
+        return rows[0]
 
     def scalar(self, sql: str, params: Any = ()) -> Any:
         row = self.db.conn.execute(sql, params).fetchone()

@@ -56,10 +56,7 @@ class DirectoryStore(StoreBase):
         return self.query("SELECT * FROM units ORDER BY code")
 
     def unit(self, code: str) -> dict[str, Any]:
-        rows = self.query("SELECT * FROM units WHERE code = ?", (code,))
-        if not rows:
-            raise NotFound(f"no unit {code!r} (import units first, or check the code)")
-        return rows[0]
+        return self.one("SELECT * FROM units WHERE code = ?", (code,), f"no unit {code!r} (import units first, or check the code)")
 
     def unit_and_below(self, code: str) -> list[str]:
         """A unit's code and every unit below it, at any depth."""
@@ -105,10 +102,9 @@ class DirectoryStore(StoreBase):
         return self.query(sql + " ORDER BY unit_code, code", params)
 
     def employee(self, code: str) -> dict[str, Any]:
-        rows = self.query("SELECT * FROM employees WHERE code = ?", (code,))
-        if not rows:
-            raise NotFound(f"no employee {code!r} (import employees first, or check the code)")
-        return rows[0]
+        return self.one(
+            "SELECT * FROM employees WHERE code = ?", (code,), f"no employee {code!r} (import employees first, or check the code)"
+        )
 
     # --- enrollments ------------------------------------------------------------------
 

@@ -107,10 +107,7 @@ class LeaveStore(StoreBase):
         return row
 
     def leave_record(self, leave_id: int) -> dict[str, Any]:
-        rows = self.query("SELECT * FROM leave WHERE id = ?", (leave_id,))
-        if not rows:
-            raise NotFound(f"no leave #{leave_id} (list them with 'monitor leave list')")
-        return rows[0]
+        return self.one("SELECT * FROM leave WHERE id = ?", (leave_id,), f"no leave #{leave_id} (list them with 'monitor leave list')")
 
     def leave_records(
         self,
