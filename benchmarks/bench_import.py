@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.sample_data import day_punches, make_employees, workdays  # noqa: E402
+from monitor.imports.sample_data import day_punches, make_employees, workdays  # noqa: E402
 
 DEVICES = 5
 

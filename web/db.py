@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import Flask, current_app, g
 
 from monitor.config import Config
-from monitor.policy import OfficePolicy, office_policy
+from monitor.engine.policy import OfficePolicy
 from monitor.store import Store
 
 
@@ -23,7 +23,7 @@ class WebState:
 def init_app(app: Flask, config: Config, now: Callable[[], datetime] | None) -> None:
     zone = config.site.zone
     app.extensions["monitor"] = WebState(
-        config=config, now=now or (lambda: datetime.now(zone)), policy=office_policy(config)
+        config=config, now=now or (lambda: datetime.now(zone)), policy=config.policy
     )
     app.teardown_appcontext(close_store)
 

@@ -60,7 +60,7 @@ def _pick(table: dict[str, tuple[str, str]], key: str) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from monitor.report_format import HEADINGS, PART_LABELS, RULES, STATUSES
+    from monitor.reports.render import HEADINGS, PART_LABELS, RULES, STATUSES
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.register_blueprint(bp)
     app.jinja_env.filters["day"] = format_day

@@ -14,8 +14,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
 
-from monitor.report_format import to_csv
-from monitor.reports import MONTH_KEYS, Month, day_report, employee_report, month_report
+from monitor.reports.render import to_csv
+from monitor.reports.attendance import MONTH_KEYS, Month, day_report, employee_report, month_report
 from web.auth import visible_units
 from web.db import get_store, now, state
 
@@ -191,8 +191,8 @@ def timesheet_xlsx():
     """The month's Bảng chấm công (C01-HD) for the units the user may see."""
     from io import BytesIO
 
-    from monitor.timesheet import build_timesheets
-    from monitor.timesheet_xlsx import write_timesheets
+    from monitor.reports.timesheet import build_timesheets
+    from monitor.reports.timesheet_xlsx import write_timesheets
 
     month = _month_arg()
     unit = request.args.get("unit") or None

@@ -23,8 +23,8 @@ import click
 from drivers.attlog import PunchFile
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import load_config
-from monitor.directory_import import check_employees, check_enrollments, check_units, strip_private
-from monitor.sample_data import (
+from monitor.imports.directory import check_employees, check_enrollments, check_units, strip_private
+from monitor.imports.sample_data import (
     DEMO_UNITS,
     attlog_lines,
     day_punches,
@@ -106,9 +106,8 @@ def demo(app: AppContext, folder: Path, employee_count: int, web_port: int, no_s
     """A demo office with made-up Vietnamese units and staff, a simulated time clock,
     the collector and the web site (Ctrl+C stops). Starts afresh each time."""
     from drivers.simulators.zk import VirtualClock, ZKSimulator
-    from monitor.collector import Collector
-    from monitor.evaluation_run import Evaluation
-    from monitor.policy import office_policy
+    from monitor.service.collector import Collector
+    from monitor.service.evaluation import Evaluation
 
     if folder.exists():
         shutil.rmtree(folder)
@@ -164,7 +163,7 @@ def demo(app: AppContext, folder: Path, employee_count: int, web_port: int, no_s
             row = store.device_row(GATE)
             click.echo(f"The collector pulled '{GATE}': {store.device_activity(GATE, start.isoformat())['since']} punches, "
                        f"status {row['status']}, clock offset {row['clock_offset_seconds']:+.0f} s.")
-            summary = Evaluation(store, office_policy(config), app.now()).run()
+            summary = Evaluation(store, config.policy, app.now()).run()
             click.echo(f"Judged {summary.judged} employee-days.")
             _print_today(store, app.now().date())
             report = store.verify_chain()
@@ -191,7 +190,7 @@ def _write_enrollments(path: Path, gate_pins: dict[str, str], in_commune) -> Non
 
 
 def _print_today(store, today: date) -> None:
-    from monitor.reports import day_report
+    from monitor.reports.attendance import day_report
 
     yesterday = today - timedelta(days=1)
     while yesterday.weekday() >= 5:

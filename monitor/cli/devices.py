@@ -16,7 +16,7 @@ from drivers.base import PROTOCOLS, DeviceSettings, DriverError, Punch, driver_c
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import DeviceConfig
 from monitor.errors import StorageError
-from monitor.ingest import (
+from monitor.service.ingest import (
     host_second,
     import_device_users,
     is_suspect,

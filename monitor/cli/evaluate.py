@@ -12,10 +12,9 @@ import click
 
 from monitor.cli import AppContext, pass_app
 from monitor.cli.leave import DATE
-from monitor.evaluation_run import Evaluation
-from monitor.policy import office_policy
-from monitor.report_format import LANGS, day_table, employee_table, month_table, to_csv, to_json
-from monitor.reports import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
+from monitor.service.evaluation import Evaluation
+from monitor.reports.render import LANGS, day_table, employee_table, month_table, to_csv, to_json
+from monitor.reports.attendance import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
 
 FORMATS = ("table", "json", "csv")
 
@@ -32,7 +31,7 @@ def evaluate(app: AppContext, day_from: date | None, day_to: date | None, employ
     judged while still open, and everything again after the office hours, calendar or
     someone's unit changed. Safe to run at any time: re-running changes nothing.
     """
-    policy = office_policy(app.config)
+    policy = app.config.policy
     started = time.perf_counter()
     with app.store() as store:
         for code in employees:
@@ -130,7 +129,7 @@ def report_month(app: AppContext, month_text: str | None, unit: str | None, outp
                  output: Path | None) -> None:
     """Per employee: required and present days, lateness, early departures, absences, leave, warnings."""
     month = _month(app, month_text)
-    policy = office_policy(app.config)
+    policy = app.config.policy
     with app.store() as store:
         rows = month_report(store, policy, month, unit)
         _waiting_note(app, store, month.first, month.last, len(rows), unit)
@@ -147,7 +146,7 @@ def report_employee(app: AppContext, employee: str, month_text: str | None, outp
                     output: Path | None) -> None:
     """One employee's month, day by day, with the month's counts."""
     month = _month(app, month_text)
-    policy = office_policy(app.config)
+    policy = app.config.policy
     with app.store() as store:
         data = employee_report(store, policy, employee, month)
         _waiting_note(app, store, month.first, month.last, len(data["days"]), employee=employee)

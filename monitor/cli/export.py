@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from monitor.cli import AppContext, pass_app
-from monitor.reports import Month
-from monitor.timesheet_xlsx import DEFAULT_CIRCULAR
+from monitor.reports.attendance import Month
+from monitor.reports.timesheet_xlsx import DEFAULT_CIRCULAR
 
 
 @click.group()
@@ -29,13 +29,12 @@ def export_timesheet(app: AppContext, month_text: str | None, unit: str | None, 
     each day's symbol and the totals 32 (paid by time), 33 (unpaid), 34 (social insurance).
 
     Run 'monitor evaluate' first (the collector does it every few minutes)."""
-    from monitor.policy import office_policy
-    from monitor.timesheet import build_timesheets
-    from monitor.timesheet_xlsx import write_timesheets
+    from monitor.reports.timesheet import build_timesheets
+    from monitor.reports.timesheet_xlsx import write_timesheets
 
     today = app.now()
     month = Month.parse(month_text) if month_text else Month(today.year, today.month)
-    symbols = office_policy(app.config).leave
+    symbols = app.config.policy.leave
     with app.store() as store:
         sheets = build_timesheets(store, month, symbols, unit)
     target = output or Path(f"bang-cham-cong-{month}{'-' + unit if unit else ''}.xlsx")

@@ -8,7 +8,7 @@ import click
 
 from drivers.attlog import PunchFile
 from monitor.cli import AppContext, UserError, pass_app
-from monitor.directory_import import Checked, check_employees, check_enrollments, check_units, strip_private
+from monitor.imports.directory import Checked, check_employees, check_enrollments, check_units, strip_private
 from monitor.errors import InputFileError
 
 SHOWN_PROBLEMS = 50

@@ -10,9 +10,8 @@ import click
 
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.errors import InputFileError
-from monitor.leave_import import import_leave, read_leave_file
-from monitor.policy import office_policy
-from monitor.report_format import LANGS, NOTES, PART_LABELS, table, text, to_csv, to_json
+from monitor.imports.leave import import_leave, read_leave_file
+from monitor.reports.render import LANGS, NOTES, PART_LABELS, table, text, to_csv, to_json
 from monitor.store.leave import PARTS, describe_leave
 
 SHOWN_PROBLEMS = 50
@@ -55,7 +54,7 @@ def leave() -> None:
 @pass_app
 def leave_add(app: AppContext, employee: str, date_from: date, date_to: date | None, part: str, kind: str, reason: str) -> None:
     """Record leave for EMPLOYEE; the affected days are judged again on the next evaluation."""
-    leave_kind = office_policy(app.config).leave.kind(kind)
+    leave_kind = app.config.policy.leave.kind(kind)
     with app.store() as store:
         leave_id = store.add_leave(employee, date_from, date_to or date_from, part=part, kind=leave_kind.code,
                                    reason=reason, actor=app.actor)
@@ -123,7 +122,7 @@ def leave_remove(app: AppContext, leave_id: int, reason: str) -> None:
 @pass_app
 def import_leave_command(app: AppContext, file: Path, skip_bad: bool) -> None:
     """Import leave records. Columns: employee, from, to, part, kind, reason (CSV or XLSX)."""
-    checked = read_leave_file(file, office_policy(app.config).leave)
+    checked = read_leave_file(file, app.config.policy.leave)
     with app.store() as store:
         try:
             result = import_leave(store, checked, actor=app.actor, skip_bad=skip_bad)

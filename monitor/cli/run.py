@@ -21,7 +21,7 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
     made on the web site. Runs until stopped (Ctrl+C or SIGTERM)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from monitor.collector import Collector, schedule
+    from monitor.service.collector import Collector, schedule
 
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -59,16 +59,15 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
 
 def _evaluator(app: AppContext):
     """The judging step: every new or changed employee-day, with the config's policy."""
-    from monitor.evaluation_run import Evaluation
-    from monitor.policy import office_policy
+    from monitor.service.evaluation import Evaluation
 
-    policy = office_policy(app.config)
+    policy = app.config.policy
 
     def judge(store) -> None:
         summary = Evaluation(store, policy, app.now()).run()
         for warning in summary.warnings:
-            logging.getLogger("monitor.collector").warning("%s", warning)
-        logging.getLogger("monitor.collector").info("judged %d employee-days", summary.judged)
+            logging.getLogger("monitor.service.collector").warning("%s", warning)
+        logging.getLogger("monitor.service.collector").info("judged %d employee-days", summary.judged)
 
     return judge
 

@@ -150,7 +150,7 @@ def collect(app: AppContext, device_ids: tuple[str, ...], count: int | None, sec
     only while something listens. Default: every enabled such device in the config.
     Unplugged readers are retried with back-off; their status shows on the devices page.
     """
-    from monitor.live import Heard, LiveCollector
+    from monitor.service.live import Heard, LiveCollector
 
     if device_ids:
         chosen = [app.config.device(device_id) for device_id in device_ids]

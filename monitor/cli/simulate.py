@@ -12,7 +12,7 @@ import threading
 import click
 
 from monitor.cli import AppContext, UserError, pass_app
-from monitor.ingest import local_naive
+from monitor.service.ingest import local_naive
 
 
 @click.group()

@@ -8,7 +8,7 @@ import pytest
 
 from drivers.simulators.rfid import CardReaderSimulator
 from drivers.simulators.zk import VirtualClock, ZKSimulator
-from monitor.collector import Collector, plan
+from monitor.service.collector import Collector, plan
 from monitor.config import parse_config
 from monitor.store import Store
 from tests.conftest import ZONE

@@ -129,7 +129,7 @@ def test_the_example_config_is_valid_and_documents_every_key(monkeypatch: pytest
     config = load_config(example)
     assert [d.id for d in config.devices] == ["cong-chinh"]
     text = example.read_text(encoding="utf-8")
-    from monitor.config import DEVICE_KEYS, SITE_KEYS, STORAGE_KEYS, WEB_KEYS
+    from monitor.config.core import DEVICE_KEYS, SITE_KEYS, STORAGE_KEYS, WEB_KEYS
 
     for key in SITE_KEYS | STORAGE_KEYS | DEVICE_KEYS | WEB_KEYS:
         if key == "url":  # the same as port under another name; documented in its comment

@@ -10,7 +10,7 @@ from drivers.base import Cursor, DeviceSettings, Disconnected, FrameError
 from drivers.simulators.zk import Faults, VirtualClock, ZKSimulator
 from monitor.config import DeviceConfig
 from monitor.errors import InputFileError
-from monitor.ingest import import_device_users, pull_device, read_user_map
+from monitor.service.ingest import import_device_users, pull_device, read_user_map
 
 
 @pytest.fixture

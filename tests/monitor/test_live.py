@@ -7,7 +7,7 @@ import threading
 from drivers.base import DeviceSettings
 from drivers.simulators.rfid import CardReaderSimulator
 from monitor.config import DeviceConfig
-from monitor.live import Heard, LiveCollector
+from monitor.service.live import Heard, LiveCollector
 from tests.drivers.serial_helpers import GatedWait, eventually
 
 

@@ -10,13 +10,12 @@ from openpyxl import load_workbook
 
 from drivers.base import Punch
 from monitor.config import Config
-from monitor.evaluation_run import Evaluation
-from monitor.leave import LeaveConfig
-from monitor.policy import office_policy
-from monitor.reports import Month
+from monitor.service.evaluation import Evaluation
+from monitor.engine.leave import LeaveConfig
+from monitor.reports.attendance import Month
 from monitor.store import Store
-from monitor.timesheet import build_timesheets, column_for, split_symbol
-from monitor.timesheet_xlsx import write_timesheets
+from monitor.reports.timesheet import build_timesheets, column_for, split_symbol
+from monitor.reports.timesheet_xlsx import write_timesheets
 from tests.conftest import FIXED_NOW
 
 SYMBOLS = LeaveConfig()
@@ -69,7 +68,7 @@ def judged(store: Store) -> Store:
     store.add_punches("gate", punches, source="file")
     store.add_leave("NV2", date(2026, 11, 12), date(2026, 11, 13), part="full", kind="Ô", reason="Ốm", actor="hr")
     store.add_leave("NV1", date(2026, 11, 19), date(2026, 11, 19), part="morning", kind="P", reason="Việc riêng", actor="hr")
-    Evaluation(store, office_policy(Config(path=None)), FIXED_NOW).run()
+    Evaluation(store, Config(path=None).policy, FIXED_NOW).run()
     return store
 
 

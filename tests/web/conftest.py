@@ -17,8 +17,7 @@ from datetime import datetime
 
 from drivers.base import Punch
 from monitor.config import Config, load_config
-from monitor.evaluation_run import Evaluation
-from monitor.policy import office_policy
+from monitor.service.evaluation import Evaluation
 from monitor.store import Store
 from tests.conftest import FIXED_NOW, ZONE
 from web import create_app
@@ -63,7 +62,7 @@ def fill(store: Store) -> None:
         ],
         source="file",
     )
-    Evaluation(store, office_policy(Config(path=None)), FIXED_NOW).run()
+    Evaluation(store, Config(path=None).policy, FIXED_NOW).run()
     store.add_user("admin", PASSWORD, role="admin", actor="test")
     store.add_user("nhansu", PASSWORD, role="hr", actor="test")
     store.add_user("truongsnv", PASSWORD, role="manager", units=["SNV"], full_name="Phạm Quốc Hùng", actor="test")

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from engine_helpers import OFFICE_TOML, Judge, fill_directory, parse_policy
-from monitor.calendar import WorkCalendar
-from monitor.policy import OfficePolicy
+from monitor.engine.calendar import WorkCalendar
+from monitor.engine.policy import OfficePolicy
 from monitor.store import Store
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from drivers.base import Punch
-from monitor.calendar import WorkCalendar
+from monitor.engine.calendar import WorkCalendar
 from monitor.config import parse_config
-from monitor.evaluate import DayResult, LeaveDay, evaluate_day, plan_day
-from monitor.policy import OfficePolicy, office_policy
+from monitor.engine.judge import DayResult, LeaveDay, evaluate_day, plan_day
+from monitor.engine.policy import OfficePolicy
 from monitor.store import Store
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -67,7 +67,7 @@ workdays = [{date = 2026-01-10, name = "Làm bù cho 02/01", ref = "CV 1/VPCP-KG
 def parse_policy(text: str) -> OfficePolicy:
     """A policy from config text, through the real parser (errors raise ConfigError)."""
     config = parse_config(text, source="config.toml", base=Path("."))
-    return office_policy(config)
+    return config.policy
 
 
 def seconds(text: str) -> int:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.evaluate import REQUIRED, DayResult, LeaveDay, evaluate_day, judge_required_day, plan_day
+from monitor.engine.judge import REQUIRED, DayResult, LeaveDay, evaluate_day, judge_required_day, plan_day
 
 from engine_helpers import ZONE
 

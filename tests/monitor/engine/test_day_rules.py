@@ -10,8 +10,8 @@ from datetime import date, datetime
 
 import pytest
 
-from monitor.evaluate import DayResult
-from monitor.schedules import clock_text
+from monitor.engine.judge import DayResult
+from monitor.engine.schedules import clock_text
 
 from engine_helpers import ZONE
 

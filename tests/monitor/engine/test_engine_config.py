@@ -10,8 +10,8 @@ import pytest
 
 from monitor.config import parse_config
 from monitor.errors import ConfigError
-from monitor.policy import OfficePolicy, office_policy
-from monitor.schedules import DEFAULT_ID, SITE_DEFAULT
+from monitor.engine.policy import OfficePolicy
+from monitor.engine.schedules import DEFAULT_ID, SITE_DEFAULT
 
 BAD = '''\
 [schedules.office]
@@ -93,7 +93,7 @@ EXPECTED = [
 
 
 def parse(text: str) -> OfficePolicy:
-    return office_policy(parse_config(text, source="config.toml", base=Path(".")))
+    return parse_config(text, source="config.toml", base=Path(".")).policy
 
 
 def test_every_problem_is_reported_with_its_line() -> None:

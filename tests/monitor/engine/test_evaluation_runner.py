@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ConfigError
-from monitor.evaluation_run import Evaluation
+from monitor.service.evaluation import Evaluation
 from monitor.store import Store
 
 from engine_helpers import EMPLOYEES, OFFICE_TOML, ZONE, add_punches, fill_directory, parse_policy

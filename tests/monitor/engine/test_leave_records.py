@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook
 
 from monitor.errors import InputFileError, NotFound, Refused
-from monitor.leave_import import import_leave, read_leave_file
+from monitor.imports.leave import import_leave, read_leave_file
 from monitor.store import Store
 
 D = date.fromisoformat

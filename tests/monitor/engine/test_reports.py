@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from monitor.evaluation_run import Evaluation
-from monitor.report_format import day_table, employee_table, month_table, to_csv
-from monitor.reports import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
+from monitor.service.evaluation import Evaluation
+from monitor.reports.render import day_table, employee_table, month_table, to_csv
+from monitor.reports.attendance import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
 from monitor.store import Store
 
 from engine_helpers import OFFICE_TOML, ZONE, add_punches, parse_policy

@@ -17,8 +17,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from monitor.leave import LeaveConfig
-from monitor.timesheet import UnitTimesheet, legend
+from monitor.engine.leave import LeaveConfig
+from monitor.reports.timesheet import UnitTimesheet, legend
 
 DEFAULT_CIRCULAR = "Ban hành kèm theo Thông tư số 107/2017/TT-BTC ngày 10/10/2017 của Bộ Tài chính"
 FONT = "Times New Roman"

@@ -1,7 +1,7 @@
 """The general path of judging a required day, session by session.
 
 :func:`judge_required_day` handles every case (leave, per-session mode, missing
-punches, days still open); ``monitor.evaluate`` documents the rules and may take a
+punches, days still open); ``monitor.engine.judge`` documents the rules and may take a
 shortcut for the common day.
 """
 
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.day import ABSENT, LEAVE, PARTIAL_ABSENT, PENDING, PRESENT, DayPlan, DayResult, LeaveDay
-from monitor.leave import LeaveConfig, LeaveKind
-from monitor.schedules import Schedule, Session, clock_text
+from monitor.engine.day import ABSENT, LEAVE, PARTIAL_ABSENT, PENDING, PRESENT, DayPlan, DayResult, LeaveDay
+from monitor.engine.leave import LeaveConfig, LeaveKind
+from monitor.engine.schedules import Schedule, Session, clock_text
 
 DOUBLE_TAP_SECONDS = 60  # punches closer than this count once
 

@@ -33,10 +33,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from monitor.calendar import HOLIDAY, NOT_REQUIRED, REQUIRED
-from monitor.day import PRESENT, DayPlan, DayResult, LeaveDay, plan_day  # noqa: F401 - plan_day re-exported
-from monitor.leave import LeaveConfig
-from monitor.session_rules import DOUBLE_TAP_SECONDS, judge_required_day
+from monitor.engine.calendar import HOLIDAY, NOT_REQUIRED, REQUIRED
+from monitor.engine.day import PRESENT, DayPlan, DayResult, LeaveDay, plan_day  # noqa: F401 - plan_day re-exported
+from monitor.engine.leave import LeaveConfig
+from monitor.engine.sessions import DOUBLE_TAP_SECONDS, judge_required_day
 
 
 def evaluate_day(

@@ -1,34 +1,23 @@
-"""Office hours: schedules, their sessions and seasonal periods, parsed from config.
+"""``[schedules.<id>]``: office hours from the config, as the engine's :class:`Schedule`.
 
-A schedule says which weekdays are worked, the sessions of a day (buổi sáng, buổi
-chiều), and how punches are judged against them (grace, windows, punch mode). Seasonal
-``periods`` (summer/winter hours) each carry their own sessions and must cover the
-year without overlap. Times are kept as seconds since local midnight so that judging
-a day is integer arithmetic.
-
-``[schedules.default]``, when present, replaces :data:`SITE_DEFAULT` for employees whose
-unit chain names no schedule.
+Every problem is recorded on the :class:`Checker` with its key path and line; periods
+must cover the whole year without overlap.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # monitor.config imports this module to register the parser
-    from monitor.config import Checker
-
-Path = tuple[str | int, ...]
+from monitor.config.checker import Checker, KeyPath
+from monitor.config.core import ID_PATTERN
+from monitor.engine.schedules import ALL_YEAR, DEFAULT_ID, PUNCH_MODES, SITE_DEFAULT, Period, Schedule, Session, clock_text
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Vietnamese office usage: thứ hai (T2) .. thứ bảy (T7), chủ nhật (CN)
 WEEKDAY_ALIASES = {"t2": 0, "t3": 1, "t4": 2, "t5": 3, "t6": 4, "t7": 5, "cn": 6}
-PUNCH_MODES = ("first-last", "per-session")
-NOON = 12 * 3600
-DEFAULT_ID = "default"
 SCHEDULE_KEYS = {
     "name",
     "weekdays",
@@ -44,98 +33,11 @@ SCHEDULE_KEYS = {
     "away_threshold_minutes",
 }
 PERIOD_KEYS = {"name", "from", "to", "sessions", "days"}
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 _LEAP_YEAR = 2024  # periods are checked on a leap year so that 02-29 is covered too
 
 
-@dataclass(frozen=True, slots=True)
-class Session:
-    """One block of office hours, ``start`` < ``end``, in seconds since local midnight."""
-
-    start: int
-    end: int
-
-    @property
-    def is_morning(self) -> bool:
-        """Morning sessions (buổi sáng) start before noon; half-day leave uses this."""
-        return self.start < NOON
-
-    def __str__(self) -> str:
-        return f"{clock_text(self.start, with_seconds=False)}–{clock_text(self.end, with_seconds=False)}"
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    """A recurring part of the year (``start``..``end`` as (month, day), may wrap)."""
-
-    name: str
-    start: tuple[int, int]
-    end: tuple[int, int]
-    sessions: tuple[Session, ...]
-    days: Mapping[int, tuple[Session, ...]] = field(default_factory=dict)
-
-    def contains(self, month_day: tuple[int, int]) -> bool:
-        if self.start <= self.end:
-            return self.start <= month_day <= self.end
-        return month_day >= self.start or month_day <= self.end
-
-
-ALL_YEAR = ((1, 1), (12, 31))
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """A unit's office hours and how punches are judged against them."""
-
-    id: str
-    name: str
-    weekdays: frozenset[int]  # 0 = Monday, as date.weekday()
-    periods: tuple[Period, ...]
-    grace_in_minutes: int = 0
-    grace_out_minutes: int = 0
-    punch_mode: str = "first-last"
-    window_before_minutes: int = 120
-    window_after_minutes: int = 240
-    late_as_absent_minutes: int | None = None
-    away_threshold_minutes: int = 30
-
-    def period_on(self, day: date) -> Period:
-        month_day = (day.month, day.day)
-        for period in self.periods:
-            if period.contains(month_day):
-                return period
-        return self.periods[0]  # unreachable for a validated schedule
-
-    def sessions_on(self, day: date, *, makeup: bool = False) -> tuple[Session, ...]:
-        """The sessions of ``day``; a make-up working day uses the period's regular ones."""
-        period = self.period_on(day)
-        if makeup:
-            return period.sessions
-        return period.days.get(day.weekday(), period.sessions)
-
-
-# The site default when neither the employee nor any unit above them names a schedule:
-# the common provincial pattern (Decision 188/1999: 40 h over Mon–Fri, 8 h a day in two
-# sessions). No national grace exists, so none is assumed.
-SITE_DEFAULT = Schedule(
-    id=DEFAULT_ID,
-    name="Giờ hành chính (mặc định)",
-    weekdays=frozenset(range(5)),
-    periods=(Period("all year", *ALL_YEAR, (Session(7 * 3600 + 1800, 11 * 3600 + 1800), Session(13 * 3600 + 1800, 17 * 3600))),),
-)
-
-
-def clock_text(value: int, *, with_seconds: bool = True) -> str:
-    """``HH:MM:SS`` (or ``HH:MM``) for seconds since local midnight."""
-    hours, rest = divmod(value, 3600)
-    if with_seconds:
-        return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
-    return f"{hours:02d}:{rest // 60:02d}"
-
-
-# --- parsing [schedules.<id>] -----------------------------------------------------------
 
 
 def parse_schedules(checker: Checker, raw: Any) -> dict[str, Schedule]:
@@ -143,7 +45,7 @@ def parse_schedules(checker: Checker, raw: Any) -> dict[str, Schedule]:
     table = checker.table(raw, ("schedules",))
     schedules: dict[str, Schedule] = {}
     for schedule_id, entry in table.items():
-        path: Path = ("schedules", schedule_id)
+        path: KeyPath = ("schedules", schedule_id)
         if not ID_PATTERN.match(schedule_id):
             checker.problem(path, f"{schedule_id!r} is not a valid schedule id (letters, digits, '-', '_', '.')")
             continue
@@ -151,14 +53,10 @@ def parse_schedules(checker: Checker, raw: Any) -> dict[str, Schedule]:
         if schedule is not None:
             schedules[schedule_id] = schedule
     schedules.setdefault(DEFAULT_ID, SITE_DEFAULT)
-    # parse_config runs the section parsers in registration order with one Checker;
-    # [units] is parsed next and uses these ids to name an unknown schedule with its
-    # line. Declared-but-invalid schedules count as known: their own problems suffice.
-    checker.schedule_ids = frozenset(schedules) | frozenset(table)  # type: ignore[attr-defined]
     return schedules
 
 
-def _parse_schedule(checker: Checker, schedule_id: str, table: Mapping[str, Any], path: Path) -> Schedule | None:
+def _parse_schedule(checker: Checker, schedule_id: str, table: Mapping[str, Any], path: KeyPath) -> Schedule | None:
     checker.known_keys(table, SCHEDULE_KEYS, path)
     before = len(checker.problems)
     weekdays = _parse_weekdays(checker, table.get("weekdays"), path + ("weekdays",)) if "weekdays" in table else frozenset(range(5))
@@ -209,7 +107,7 @@ def _punch_mode(value: str) -> str | None:
     return f"{value!r} is not a punch mode (first-last: first punch in, last punch out; per-session: in and out each session)"
 
 
-def _parse_weekdays(checker: Checker, value: Any, path: Path) -> frozenset[int]:
+def _parse_weekdays(checker: Checker, value: Any, path: KeyPath) -> frozenset[int]:
     if not isinstance(value, list) or not value:
         checker.problem(path, 'must be a non-empty array of weekdays, e.g. ["mon", "tue", "wed", "thu", "fri"]')
         return frozenset(range(5))
@@ -235,7 +133,7 @@ def weekday_number(name: Any) -> int | None:
     return WEEKDAY_ALIASES.get(key)
 
 
-def _parse_time(checker: Checker, value: Any, path: Path) -> int | None:
+def _parse_time(checker: Checker, value: Any, path: KeyPath) -> int | None:
     if isinstance(value, time):
         return value.hour * 3600 + value.minute * 60 + value.second
     match = _TIME.match(value) if isinstance(value, str) else None
@@ -247,7 +145,7 @@ def _parse_time(checker: Checker, value: Any, path: Path) -> int | None:
     return None
 
 
-def _parse_sessions(checker: Checker, value: Any, path: Path) -> tuple[Session, ...] | None:
+def _parse_sessions(checker: Checker, value: Any, path: KeyPath) -> tuple[Session, ...] | None:
     if not isinstance(value, list) or not value:
         checker.problem(path, 'must be a non-empty array of [start, end] pairs, e.g. [["07:30", "11:30"], ["13:30", "17:00"]]')
         return None
@@ -279,7 +177,7 @@ def _parse_sessions(checker: Checker, value: Any, path: Path) -> tuple[Session, 
     return tuple(sessions)
 
 
-def _parse_days(checker: Checker, value: Any, weekdays: frozenset[int], path: Path) -> dict[int, tuple[Session, ...]]:
+def _parse_days(checker: Checker, value: Any, weekdays: frozenset[int], path: KeyPath) -> dict[int, tuple[Session, ...]]:
     """``days = { sat = [["07:30", "11:30"]] }``: a weekday with its own sessions."""
     table = checker.table(value, path)
     days: dict[int, tuple[Session, ...]] = {}
@@ -297,7 +195,7 @@ def _parse_days(checker: Checker, value: Any, weekdays: frozenset[int], path: Pa
     return days
 
 
-def _parse_month_day(checker: Checker, value: Any, path: Path) -> tuple[int, int] | None:
+def _parse_month_day(checker: Checker, value: Any, path: KeyPath) -> tuple[int, int] | None:
     match = _MONTH_DAY.match(value) if isinstance(value, str) else None
     if match:
         month, day = int(match.group(1)), int(match.group(2))
@@ -317,7 +215,7 @@ def _parse_periods(
     sessions: tuple[Session, ...] | None,
     days: dict[int, tuple[Session, ...]],
     weekdays: frozenset[int],
-    path: Path,
+    path: KeyPath,
 ) -> tuple[Period, ...]:
     if not isinstance(value, list) or not value:
         checker.problem(path, "must be an array of tables: write each period as [[schedules.<id>.periods]]")
@@ -344,7 +242,7 @@ def _parse_periods(
     return tuple(periods)
 
 
-def _check_year_covered(checker: Checker, periods: list[Period], path: Path) -> None:
+def _check_year_covered(checker: Checker, periods: list[Period], path: KeyPath) -> None:
     """Every day of a (leap) year must fall in exactly one period; name the dates if not."""
     day = date(_LEAP_YEAR, 1, 1)
     owners: list[tuple[tuple[int, int], tuple[int, ...]]] = []

@@ -1,31 +1,20 @@
-"""The configuration: ``config.toml`` parsed once into frozen dataclasses.
-
-Order of precedence: code defaults, then the TOML file, then environment overrides
-(``MONITOR_DATABASE``). Nothing reads the config at import time.
-
-Validation (monitor.config_checker) collects *every* problem before failing, each as one line
-``FILE:LINE: key.path: what is wrong (what is allowed)``, so ``monitor config check``
-can list them all at once. Array-of-tables entries are counted from 0
-(``devices[0]`` is the first ``[[devices]]``), as TOML tools and JSON paths do.
-"""
+"""The core sections of the config: ``[site]``, ``[storage]``, ``[web]`` and ``[[devices]]``."""
 
 from __future__ import annotations
 
-import os
 import re
-import tomllib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from drivers.base import BAUDRATES, PROTOCOLS, DeviceSettings
-from monitor.config_checker import Checker
-from monitor.errors import ConfigError
+from monitor.config.checker import Checker, KeyPath
 
 DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 DEFAULT_DATABASE = "attendance.db"
+# ids of devices, schedules and the like: safe in URLs, file names and log lines
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -73,26 +62,6 @@ class DeviceConfig:
     @property
     def protocol(self) -> str:
         return self.settings.protocol
-
-
-@dataclass(frozen=True)
-class Config:
-    path: Path | None
-    site: SiteConfig = field(default_factory=SiteConfig)
-    storage: StorageConfig = field(default_factory=StorageConfig)
-    devices: tuple[DeviceConfig, ...] = ()
-    web: WebConfig = field(default_factory=WebConfig)
-    # sections owned by later features are kept as validated plain data
-    sections: Mapping[str, Any] = field(default_factory=dict)
-
-    def device(self, device_id: str) -> DeviceConfig:
-        for device in self.devices:
-            if device.id == device_id:
-                return device
-        from monitor.errors import NotFound
-
-        known = ", ".join(d.id for d in self.devices) or "none configured"
-        raise NotFound(f"no device {device_id!r} in {self.path or 'the config'} (devices: {known})")
 
 
 # --- sections -------------------------------------------------------------------------
@@ -173,7 +142,7 @@ def parse_devices(checker: Checker, raw: Any) -> tuple[DeviceConfig, ...]:
     devices: list[DeviceConfig] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(raw):
-        path: tuple[str | int, ...] = ("devices", index)
+        path: KeyPath = ("devices", index)
         table = checker.table(entry, path)
         protocol = checker.get(table, "protocol", str, path, required=True, choices=tuple(sorted(PROTOCOLS)))
         driver_options: Mapping[str, tuple[type, Any]] = {}
@@ -218,7 +187,7 @@ def parse_devices(checker: Checker, raw: Any) -> tuple[DeviceConfig, ...]:
     return tuple(devices)
 
 
-def _driver_options(checker: Checker, protocol: str, path: tuple[str | int, ...]) -> tuple[Mapping[str, tuple[type, Any]], int]:
+def _driver_options(checker: Checker, protocol: str, path: KeyPath) -> tuple[Mapping[str, tuple[type, Any]], int]:
     from drivers.base import driver_class
 
     try:
@@ -227,72 +196,3 @@ def _driver_options(checker: Checker, protocol: str, path: tuple[str | int, ...]
         checker.problem(path + ("protocol",), f"the {protocol!r} driver cannot be loaded: {exc}")
         return {}, 115200
     return cls.options, cls.default_baudrate
-
-
-# Later features register their top-level sections here: name -> parser(checker, raw).
-# The parser returns validated plain data that lands in Config.sections[name].
-SECTION_PARSERS: dict[str, Callable[[Checker, Any], Any]] = {}
-CORE_SECTIONS = {"site", "storage", "devices", "web"}
-
-
-def parse_config(text: str, source: str = "config.toml", base: Path | None = None) -> Config:
-    """Parse and validate TOML text; raise :class:`ConfigError` listing every problem."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        if match:
-            raise ConfigError(
-                f"{source}:{match.group(1)}:{match.group(2)}: invalid TOML: {reason}"
-            ) from None
-        raise ConfigError(f"{source}: invalid TOML: {reason}") from None
-    checker = Checker(source, text)
-    checker.known_keys(raw, CORE_SECTIONS | set(SECTION_PARSERS), ())
-    base = base or Path.cwd()
-    site = parse_site(checker, raw.get("site"))
-    storage = parse_storage(checker, raw.get("storage"), base)
-    devices = parse_devices(checker, raw.get("devices"))
-    web = parse_web(checker, raw.get("web"))
-    sections = {name: parser(checker, raw.get(name)) for name, parser in SECTION_PARSERS.items()}
-    if checker.problems:
-        raise ConfigError(checker.problems)
-    return Config(path=None, site=site, storage=storage, devices=devices, web=web, sections=sections)
-
-
-def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:
-    """Read ``path`` (or ``$MONITOR_CONFIG``, or ``./config.toml``).
-
-    With ``required=False`` a missing default file gives the code defaults, so
-    ``monitor init`` works in an empty folder.
-    """
-    explicit = path is not None or "MONITOR_CONFIG" in os.environ
-    file = Path(path or os.environ.get("MONITOR_CONFIG") or "config.toml")
-    if not file.exists():
-        if explicit or required:
-            raise ConfigError(
-                f"{file}: no such config file (copy config.example.toml to {file.name} and edit it, or pass --config PATH)"
-            )
-        config = Config(path=None)
-        return _apply_environment(config, Path.cwd())
-    try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read: {exc}") from None
-    config = parse_config(text, source=str(file), base=file.resolve().parent)
-    return _apply_environment(replace(config, path=file), file.resolve().parent)
-
-
-def _apply_environment(config: Config, base: Path) -> Config:
-    override = os.environ.get("MONITOR_DATABASE")
-    if not override:
-        return config
-    path = Path(override).expanduser()
-    return replace(config, storage=StorageConfig(database=path if path.is_absolute() else Path.cwd() / path))
-
-
-# The compliance engine's sections ([schedules], [units], [calendar], [leave], [rules]),
-# registered last so that the engine's modules may refer to this one without a cycle.
-from monitor.policy import SECTION_PARSERS as _ENGINE_SECTIONS  # noqa: E402
-
-SECTION_PARSERS.update(_ENGINE_SECTIONS)

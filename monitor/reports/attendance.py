@@ -16,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from monitor.errors import Refused
-from monitor.policy import OfficePolicy
+from monitor.engine.policy import OfficePolicy
 from monitor.store import Store
 
 DAY_KEYS = (

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from monitor.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
-from monitor.evaluate import DayPlan, LeaveDay, evaluate_day, plan_day
-from monitor.leave import LeaveKind
-from monitor.policy import OfficePolicy
-from monitor.schedules import Schedule, clock_text
+from monitor.engine.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
+from monitor.engine.judge import DayPlan, LeaveDay, evaluate_day, plan_day
+from monitor.engine.leave import LeaveKind
+from monitor.engine.policy import OfficePolicy
+from monitor.engine.schedules import Schedule, clock_text
 from monitor.store import Store
 
 BATCH_EMPLOYEES = 2000

@@ -5,7 +5,7 @@ APScheduler only decides *when*: each device that stores records is pulled every
 ``poll_seconds`` (job id ``pull:<device>``), the evaluation runs every few minutes
 (``evaluate``), and the device-command queue is read every few seconds (``commands``).
 Readers without a log (fingerprint, card and line readers) are heard live by
-supervisors that reconnect with back-off (:mod:`monitor.live`).
+supervisors that reconnect with back-off (:mod:`monitor.service.live`).
 
 Every job opens its own database connection: jobs run in worker threads, and a SQLite
 connection belongs to one thread at a time. Devices on one serial port (an RS485 bus)
@@ -23,10 +23,10 @@ from typing import Any
 
 from drivers.base import DriverError, driver_class
 from monitor.config import Config, DeviceConfig
-from monitor.ingest import host_second, measure_offset, pull_device
+from monitor.service.ingest import host_second, measure_offset, pull_device
 from monitor.store import Store, open_store
 
-log = logging.getLogger("monitor.collector")
+log = logging.getLogger("monitor.service.collector")
 
 COMMANDS = ("sync-time",)
 
@@ -123,7 +123,7 @@ class Collector:
         if command["command"] != "sync-time":
             return f"failed: unknown command {command['command']!r}"
         from drivers.base import open_driver
-        from monitor.ingest import local_naive
+        from monitor.service.ingest import local_naive
 
         try:
             with self._port_lock(device.settings.port), open_driver(device.settings, now=local_naive(self.now)) as clock:
@@ -153,7 +153,7 @@ class Collector:
     def start_live(self) -> None:
         if not self.plan.live:
             return
-        from monitor.live import LiveCollector
+        from monitor.service.live import LiveCollector
 
         self.live = LiveCollector(self.store(), now=self.now)
         for device in self.plan.live:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+KeyPath = tuple[str | int, ...]  # a key's place in the file: ("devices", 0, "port")
+
 
 # --- locating keys in the file, for line numbers ---------------------------------------
 
@@ -24,7 +26,7 @@ class _Locator:
     def __init__(self, text: str):
         self.lines = text.splitlines()
 
-    def line_of(self, path: tuple[str | int, ...]) -> int | None:
+    def line_of(self, path: KeyPath) -> int | None:
         if not path:
             return None
         # the longest prefix of the path that names a [table] or [[array]] header (dotted
@@ -67,7 +69,7 @@ class _Locator:
         return len(self.lines)
 
 
-def format_path(path: tuple[str | int, ...]) -> str:
+def format_path(path: KeyPath) -> str:
     text = ""
     for part in path:
         if isinstance(part, int):
@@ -89,12 +91,12 @@ class Checker:
         self.locator = _Locator(text)
         self.problems: list[str] = []
 
-    def problem(self, path: tuple[str | int, ...], message: str) -> None:
+    def problem(self, path: KeyPath, message: str) -> None:
         line = self.locator.line_of(path)
         where = f"{self.source}:{line}" if line else self.source
         self.problems.append(f"{where}: {format_path(path)}: {message}")
 
-    def table(self, value: Any, path: tuple[str | int, ...]) -> Mapping[str, Any]:
+    def table(self, value: Any, path: KeyPath) -> Mapping[str, Any]:
         if value is None:
             return {}
         if not isinstance(value, Mapping):
@@ -103,7 +105,7 @@ class Checker:
         return value
 
     def known_keys(
-        self, table: Mapping[str, Any], allowed: set[str] | Mapping[str, Any], path: tuple[str | int, ...]
+        self, table: Mapping[str, Any], allowed: set[str] | Mapping[str, Any], path: KeyPath
     ) -> None:
         for key in table:
             if key in allowed:
@@ -117,7 +119,7 @@ class Checker:
         table: Mapping[str, Any],
         key: str,
         kind: type | tuple[type, ...],
-        path: tuple[str | int, ...],
+        path: KeyPath,
         default: Any = None,
         *,
         required: bool = False,

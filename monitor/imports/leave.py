@@ -16,10 +16,10 @@ from datetime import date
 from pathlib import Path
 
 from monitor.errors import InputFileError, MonitorError
-from monitor.leave import LeaveConfig
+from monitor.engine.leave import LeaveConfig
 from monitor.store import Store
 from monitor.store.leave import PARTS
-from monitor.tabular import normalize_header, parse_date, read_rows
+from monitor.imports.tables import normalize_header, parse_date, read_rows
 
 COLUMNS = {
     "employee": ("employee code", "employee_code", "code", "mã nv", "ma nv", "mã nhân viên", "mã cán bộ"),

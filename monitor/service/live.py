@@ -18,7 +18,7 @@ from datetime import datetime
 from drivers.base import Punch
 from drivers.supervisor import ONLINE, STOPPED, StatusChange, Supervisor
 from monitor.config import DeviceConfig
-from monitor.ingest import local_naive
+from monitor.service.ingest import local_naive
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from monitor.calendar import HOLIDAY, NOT_REQUIRED, REQUIRED, CalendarDay
-from monitor.leave import LeaveKind
-from monitor.schedules import Schedule, Session
+from monitor.engine.calendar import HOLIDAY, NOT_REQUIRED, REQUIRED, CalendarDay
+from monitor.engine.leave import LeaveKind
+from monitor.engine.schedules import Schedule, Session
 
 PRESENT = "present"
 ABSENT = "absent"

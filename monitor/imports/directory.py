@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from monitor.tabular import Row, parse_date, parse_flag, read_rows
+from monitor.imports.tables import Row, parse_date, parse_flag, read_rows
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$")
 

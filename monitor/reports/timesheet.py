@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from monitor.leave import LeaveConfig
-from monitor.reports import Month
+from monitor.engine.leave import LeaveConfig
+from monitor.reports.attendance import Month
 from monitor.store import Store
 
 PAID_LEAVE = ("P", "H", "NB", "LĐ", "N")

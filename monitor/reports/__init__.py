@@ -1,0 +1,1 @@
+"""The ways out: attendance reports, their rendering, and the C01-HD timesheet."""
