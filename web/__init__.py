@@ -16,11 +16,11 @@ from monitor.config import Config
 
 def create_app(config: Config, *, now: Callable[[], datetime] | None = None, testing: bool = False) -> Flask:
     """Build the Flask application for a validated config (the database must exist)."""
-    from monitor.store import open_store
+    from monitor.store import Store
     from web import auth, db, devices, i18n, pages
 
     app = Flask(__name__)
-    with open_store(config) as store:
+    with Store(config.storage.database, zone=config.site.zone) as store:
         secret = store.secret("web-session")
     app.config.from_mapping(
         SECRET_KEY=secret,

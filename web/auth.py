@@ -134,22 +134,6 @@ def logout():
     return redirect(url_for("auth.login"))
 
 
-def visible_units(user: User) -> set[str] | None:
-    """Unit codes the user may see; ``None`` means every unit."""
-    if user.sees_everything:
-        return None
-    store = get_store()
-    codes: set[str] = set()
-    for unit in user.units:
-        codes.update(store.unit_and_below(unit))
-    return codes
-
-
-def may_see(user: User, unit_code: str | None) -> bool:
-    allowed = visible_units(user)
-    return allowed is None or (unit_code is not None and unit_code in allowed)
-
-
 def roles_required(*roles: str) -> Callable:
     def decorator(view: Callable) -> Callable:
         @wraps(view)

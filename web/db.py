@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import Flask, current_app, g
 
 from monitor.config import Config
-from monitor.engine.policy import OfficePolicy
+from monitor.engine.clock import in_zone
 from monitor.store import Store
 
 
@@ -17,14 +17,11 @@ from monitor.store import Store
 class WebState:
     config: Config
     now: Callable[[], datetime]
-    policy: OfficePolicy  # built once: the config does not change while the site runs
 
 
 def init_app(app: Flask, config: Config, now: Callable[[], datetime] | None) -> None:
     zone = config.site.zone
-    app.extensions["monitor"] = WebState(
-        config=config, now=now or (lambda: datetime.now(zone)), policy=config.policy
-    )
+    app.extensions["monitor"] = WebState(config=config, now=now or (lambda: datetime.now(zone)))
     app.teardown_appcontext(close_store)
 
 
@@ -34,9 +31,7 @@ def state() -> WebState:
 
 def now() -> datetime:
     """Aware local time (the injected clock in tests)."""
-    moment = state().now()
-    zone = state().config.site.zone
-    return moment.astimezone(zone) if moment.tzinfo else moment.replace(tzinfo=zone)
+    return in_zone(state().now(), state().config.site.zone)
 
 
 def get_store() -> Store:

@@ -45,7 +45,7 @@ def device_overview() -> list[dict[str, Any]]:
         overview.append(entry(
             device.id, row, name=device.settings.name, protocol=device.protocol, port=device.settings.port,
             unit=device.unit, enabled=device.enabled, configured=True,
-            clock_suspect=offset is not None and abs(offset) > device.max_clock_offset_seconds,
+            clock_suspect=device.clock_suspect(offset),
         ))
     for device_id, row in sorted(rows.items()):
         overview.append(entry(

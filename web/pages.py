@@ -15,9 +15,11 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from monitor.reports.render import to_csv
-from monitor.reports.attendance import MONTH_KEYS, Month, day_report, employee_report, month_report
-from web.auth import visible_units
+from monitor.errors import Refused
+from monitor.reports.attendance import MONTH_KEYS, day_report, employee_report, month_report
+from monitor.reports.period import Month
 from web.db import get_store, now, state
+from web.visibility import only_visible, units_in_view, visible_employee
 
 bp = Blueprint("pages", __name__)
 
@@ -35,39 +37,18 @@ def _day_arg() -> date:
 
 
 def _month_arg() -> Month:
-    text = request.args.get("month")
-    if not text:
-        today = now().date()
-        return Month(today.year, today.month)
     try:
-        return Month.parse(text)
-    except ValueError:
-        abort(400, description=f"month must look like 2026-11, not {text!r}")
+        return Month.parse_or_current(request.args.get("month"), now().date())
+    except Refused as exc:
+        abort(400, description=str(exc))
 
 
 def _policy():
-    return state().policy
-
-
-def _units_in_view(unit: str | None) -> tuple[list[dict[str, Any]], set[str] | None]:
-    """The units the user may see (rows), and the codes to filter by (``None``: all)."""
-    store = get_store()
-    allowed = visible_units(current_user)
-    if unit:
-        if allowed is not None and unit not in allowed:
-            abort(404)
-        try:
-            codes = set(store.unit_and_below(unit))
-        except Exception:  # noqa: BLE001 - NotFound: an unknown unit code in the URL
-            abort(404)
-        allowed = codes if allowed is None else codes & allowed
-    units = [u for u in store.units() if allowed is None or u["code"] in allowed]
-    return units, allowed
+    return state().config.policy
 
 
 def _day_rows(day: date, allowed: set[str] | None) -> list[dict[str, Any]]:
-    rows = day_report(get_store(), day)
-    return [row for row in rows if allowed is None or row["unit"] in allowed]
+    return only_visible(day_report(get_store(), day), allowed)
 
 
 def is_exception(row: dict[str, Any]) -> bool:
@@ -118,7 +99,7 @@ def _per_unit(units: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[d
 @login_required
 def index():
     day = _day_arg()
-    units, allowed = _units_in_view(request.args.get("unit"))
+    units, allowed = units_in_view(request.args.get("unit"))
     rows = _day_rows(day, allowed)
     return render_template(
         "pages/index.html",
@@ -135,36 +116,24 @@ def index():
 @login_required
 def unit_day(code: str):
     day = _day_arg()
-    units, allowed = _units_in_view(code)
+    units, allowed = units_in_view(code)
     unit = next(u for u in units if u["code"] == code)
     rows = _day_rows(day, allowed)
     return render_template("pages/unit_day.html", unit=unit, day=day, rows=rows, summary=day_summary(rows))
 
 
-def _visible_employee(code: str) -> dict[str, Any]:
-    """The employee row, or 404 when unknown or outside the user's units."""
-    try:
-        person = get_store().employee(code)
-    except Exception:  # noqa: BLE001 - NotFound
-        abort(404)
-    allowed = visible_units(current_user)
-    if allowed is not None and person["unit_code"] not in allowed:
-        abort(404)
-    return person
-
-
 def _month_rows(month: Month, unit: str | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The month report rows the user may see, and the units they may pick from."""
-    units, allowed = _units_in_view(unit)
+    units, allowed = units_in_view(unit)
     rows = month_report(get_store(), _policy(), month, unit)
-    return [row for row in rows if allowed is None or row["unit"] in allowed], units
+    return only_visible(rows, allowed), units
 
 
 @bp.route("/employees/<code>")
 @login_required
 def employee_month(code: str):
     month = _month_arg()
-    person = _visible_employee(code)
+    person = visible_employee(code)
     report = employee_report(get_store(), _policy(), code, month)
     return render_template("pages/employee_month.html", person=person, month=month, report=report)
 
@@ -196,7 +165,7 @@ def timesheet_xlsx():
 
     month = _month_arg()
     unit = request.args.get("unit") or None
-    _units, allowed = _units_in_view(unit)
+    _units, allowed = units_in_view(unit)
     policy = _policy()
     sheets = [s for s in build_timesheets(get_store(), month, policy.leave, unit) if allowed is None or s.unit_code in allowed]
     buffer = BytesIO()
@@ -215,7 +184,7 @@ def timesheet_xlsx():
 @login_required
 def api_day():
     day = _day_arg()
-    _units, allowed = _units_in_view(request.args.get("unit"))
+    _units, allowed = units_in_view(request.args.get("unit"))
     rows = _day_rows(day, allowed)
     return jsonify(date=day.isoformat(), summary=day_summary(rows), rows=rows)
 
@@ -232,5 +201,5 @@ def api_month():
 @login_required
 def api_employee(code: str):
     month = _month_arg()
-    _visible_employee(code)
+    visible_employee(code)
     return jsonify(employee_report(get_store(), _policy(), code, month))

@@ -21,6 +21,7 @@ import click
 
 from drivers.base import DriverError
 from monitor.config import Config, load_config
+from monitor.engine.clock import in_zone
 from monitor.errors import ConfigError, MonitorError
 
 COMMAND_MODULES = [
@@ -97,13 +98,12 @@ class AppContext:
     def now(self) -> datetime:
         """Aware current time in the site's zone."""
         zone = self.config.site.zone
-        moment = self._now() if self._now else datetime.now(zone)
-        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+        return in_zone(self._now() if self._now else datetime.now(zone), zone)
 
     def store(self, *, create: bool = False):
-        from monitor.store import open_store
+        from monitor.store import Store
 
-        return open_store(self.config, create=create, now=self.now)
+        return Store(self.config.storage.database, zone=self.config.site.zone, now=self.now, create=create)
 
     @property
     def actor(self) -> str:

@@ -23,6 +23,7 @@ import click
 from drivers.attlog import PunchFile
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import load_config
+from monitor.engine.clock import wall_time
 from monitor.imports.directory import check_employees, check_enrollments, check_units, strip_private
 from monitor.imports.sample_data import (
     DEMO_UNITS,
@@ -112,14 +113,14 @@ def demo(app: AppContext, folder: Path, employee_count: int, web_port: int, no_s
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    now = app.now().replace(tzinfo=None, microsecond=0)
+    now = wall_time(app.now()).replace(microsecond=0)
     start, end = _month_so_far(now.date())
     people = make_employees(employee_count, [code for code, _, parent in DEMO_UNITS if parent])
     at_gate = [p for p in people if p.unit_code != COMMUNE_UNIT]
     in_commune = [p for p in people if p.unit_code == COMMUNE_UNIT]
     gate_pins = {person.code: str(1000 + number) for number, person in enumerate(at_gate, start=1)}
 
-    clock = VirtualClock(users=len(at_gate), records=0, seed=3, now=lambda: app.now().replace(tzinfo=None))
+    clock = VirtualClock(users=len(at_gate), records=0, seed=3, now=lambda: wall_time(app.now()))
     loaded = clock.load(gate_history(list(gate_pins.values()), start, end, now))
     simulator = ZKSimulator(clock, transport="tcp").start()
     try:

@@ -17,9 +17,7 @@ from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import DeviceConfig
 from monitor.errors import StorageError
 from monitor.service.ingest import (
-    host_second,
     import_device_users,
-    is_suspect,
     local_naive,
     measure_offset,
     pull_device,
@@ -99,7 +97,7 @@ def _offset_line(offset: float | None, device: DeviceConfig) -> str:
     if offset is None:
         return "no clock (the host stamps its punches)"
     text = f"{offset:+.0f} s from the host clock"
-    if is_suspect(offset, device):
+    if device.clock_suspect(offset):
         return (f"{text}: more than the {device.max_clock_offset_seconds} s allowed; its punches are flagged"
                 f" clock_suspect until you run 'monitor devices sync-time {device.id}'")
     return f"{text} (within {device.max_clock_offset_seconds} s)"
@@ -229,7 +227,7 @@ def devices_listen(app: AppContext, device_id: str, count: int | None, seconds: 
     with _open(app, device) as clock:
         offset = measure_offset(clock, app.now)
         if offset is not None:
-            stream = click.echo if not is_suspect(offset, device) else (lambda text: click.echo(f"Warning: {text}", err=True))
+            stream = click.echo if not device.clock_suspect(offset) else (lambda text: click.echo(f"Warning: {text}", err=True))
             stream(f"device clock {_offset_line(offset, device)}")
         keeps_log = "fetch" in clock.capabilities
         later = "the next pull stores them" if keeps_log else "not stored: use 'monitor devices collect' to store them"
@@ -252,23 +250,21 @@ def devices_listen(app: AppContext, device_id: str, count: int | None, seconds: 
 @pass_app
 def devices_sync_time(app: AppContext, device_id: str) -> None:
     """Set the device clock to the host clock; shows the offset before and after."""
+    from monitor.service.clock_sync import sync_clock
+
     device = app.config.device(device_id)
-    with _open(app, device) as clock:
-        if "clock" not in clock.capabilities:
-            raise UserError(f"{device.id}: a {device.protocol} device has no clock to set")
-        before = measure_offset(clock, app.now)
-        clock.set_clock(host_second(app.now))
-        after = measure_offset(clock, app.now)
-    click.echo(f"before: {before:+.0f} s")
-    click.echo(f"after:  {after:+.0f} s")
     try:
         store = app.store()
     except StorageError:
-        return  # no database yet: nothing to record
+        store = None  # no database yet: nothing to record
     try:
-        store.record_clock_offset(device.id, after)
+        with _open(app, device) as clock:
+            synced = sync_clock(clock, device, now=app.now, store=store, actor=app.actor, reason="set from the command line")
     finally:
-        store.close()
+        if store is not None:
+            store.close()
+    click.echo(f"before: {synced.before:+.0f} s")
+    click.echo(f"after:  {synced.after:+.0f} s")
 
 
 @devices.command("users")

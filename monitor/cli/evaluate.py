@@ -14,7 +14,8 @@ from monitor.cli import AppContext, pass_app
 from monitor.cli.leave import DATE
 from monitor.service.evaluation import Evaluation
 from monitor.reports.render import LANGS, day_table, employee_table, month_table, to_csv, to_json
-from monitor.reports.attendance import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
+from monitor.reports.attendance import DAY_KEYS, MONTH_KEYS, day_report, employee_report, month_report
+from monitor.reports.period import Month
 
 FORMATS = ("table", "json", "csv")
 
@@ -90,8 +91,7 @@ def _render(output: Path | None, output_format: str, json_data: Any, csv_rows: l
 
 
 def _month(app: AppContext, text: str | None) -> Month:
-    today = app.now()
-    return Month.parse(text) if text else Month(today.year, today.month)
+    return Month.parse_or_current(text, app.now().date())
 
 
 def _waiting_note(app: AppContext, store: Any, day_from: date, day_to: date, rows: int, unit: str | None = None,

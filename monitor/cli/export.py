@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from monitor.cli import AppContext, pass_app
-from monitor.reports.attendance import Month
+from monitor.reports.period import Month
 from monitor.reports.timesheet_xlsx import DEFAULT_CIRCULAR
 
 
@@ -32,8 +32,7 @@ def export_timesheet(app: AppContext, month_text: str | None, unit: str | None, 
     from monitor.reports.timesheet import build_timesheets
     from monitor.reports.timesheet_xlsx import write_timesheets
 
-    today = app.now()
-    month = Month.parse(month_text) if month_text else Month(today.year, today.month)
+    month = Month.parse_or_current(month_text, app.now().date())
     symbols = app.config.policy.leave
     with app.store() as store:
         sheets = build_timesheets(store, month, symbols, unit)

@@ -37,7 +37,7 @@ def init(app: AppContext, admin_name: str, password_file: Path | None) -> None:
     """Create the database (safe to run again) and the first admin user."""
     store = app.store(create=True)
     try:
-        if store.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'"):
+        if store.admin_count():
             click.echo(f"Database ready at {store.path} (an admin user already exists).")
             return
         password = _read_password(password_file, f"Password for {admin_name}")

@@ -55,6 +55,10 @@ class DeviceConfig:
     poll_seconds: int = 300
     max_clock_offset_seconds: int = 120
 
+    def clock_suspect(self, offset_seconds: float | None) -> bool:
+        """A clock further off the host than allowed: its punches are flagged."""
+        return offset_seconds is not None and abs(offset_seconds) > self.max_clock_offset_seconds
+
     @property
     def id(self) -> str:
         return self.settings.id

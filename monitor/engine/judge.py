@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from monitor.engine.calendar import HOLIDAY, NOT_REQUIRED, REQUIRED
+from monitor.engine.clock import wall_time
 from monitor.engine.day import PRESENT, DayPlan, DayResult, LeaveDay, plan_day  # noqa: F401 - plan_day re-exported
 from monitor.engine.leave import LeaveConfig
 from monitor.engine.sessions import DOUBLE_TAP_SECONDS, judge_required_day
@@ -54,7 +55,7 @@ def evaluate_day(
     if plan.kind != REQUIRED:
         # nothing on a free day depends on the time of day: a later punch marks it dirty
         return _free_day(plan, punches, symbols)
-    closed = (now.replace(tzinfo=None) if now.tzinfo else now) >= plan.closes_at  # type: ignore[operator]
+    closed = wall_time(now) >= plan.closes_at  # type: ignore[operator]
     if (
         closed
         and not leave

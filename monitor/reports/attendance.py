@@ -10,13 +10,11 @@ counts, and procedure needs written notices).
 from __future__ import annotations
 
 import json
-from calendar import monthrange
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from monitor.errors import Refused
 from monitor.engine.policy import OfficePolicy
+from monitor.reports.period import Month
 from monitor.store import Store
 
 DAY_KEYS = (
@@ -38,34 +36,6 @@ RULE_COUNTS = {
     "absent_days_per_month": "absent_days",
     "absent_days_per_year": "absent_days_year",
 }
-
-
-@dataclass(frozen=True)
-class Month:
-    """A calendar month, parsed from ``YYYY-MM``."""
-
-    year: int
-    month: int
-
-    @classmethod
-    def parse(cls, text: str) -> Month:
-        try:
-            year, month = (int(part) for part in text.split("-"))
-            date(year, month, 1)
-        except ValueError:
-            raise Refused(f"{text!r} is not a month (write YYYY-MM, e.g. 2026-11)") from None
-        return cls(year, month)
-
-    @property
-    def first(self) -> date:
-        return date(self.year, self.month, 1)
-
-    @property
-    def last(self) -> date:
-        return date(self.year, self.month, monthrange(self.year, self.month)[1])
-
-    def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
 
 
 def _number(value: float | None) -> float | int:

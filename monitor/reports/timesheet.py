@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from monitor.engine.leave import LeaveConfig
-from monitor.reports.attendance import Month
+from monitor.reports.period import Month
 from monitor.store import Store
 
 PAID_LEAVE = ("P", "H", "NB", "LĐ", "N")

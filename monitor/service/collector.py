@@ -23,8 +23,9 @@ from typing import Any
 
 from drivers.base import DriverError, driver_class
 from monitor.config import Config, DeviceConfig
-from monitor.service.ingest import host_second, measure_offset, pull_device
-from monitor.store import Store, open_store
+from monitor.errors import NotFound
+from monitor.service.ingest import pull_device
+from monitor.store import Store
 
 log = logging.getLogger("monitor.service.collector")
 
@@ -77,7 +78,7 @@ class Collector:
         self.live = None
 
     def store(self) -> Store:
-        return open_store(self.config, now=self.now)
+        return Store(self.config.storage.database, zone=self.config.site.zone, now=self.now)
 
     def _port_lock(self, port: str) -> threading.Lock:
         with self._locks_guard:
@@ -118,28 +119,22 @@ class Collector:
     def _run_command(self, command: dict[str, Any]) -> str:
         try:
             device = self.config.device(command["device_id"])
-        except Exception as exc:  # noqa: BLE001 - NotFound; the result is shown to the requester
+        except NotFound as exc:  # the result is shown to the requester
             return f"failed: {exc}"
         if command["command"] != "sync-time":
             return f"failed: unknown command {command['command']!r}"
         from drivers.base import open_driver
+        from monitor.service.clock_sync import sync_clock
         from monitor.service.ingest import local_naive
 
         try:
-            with self._port_lock(device.settings.port), open_driver(device.settings, now=local_naive(self.now)) as clock:
-                if "clock" not in clock.capabilities:
-                    return f"failed: a {device.protocol} device has no clock"
-                before = measure_offset(clock, self.now)
-                clock.set_clock(host_second(self.now))
-                after = measure_offset(clock, self.now)
+            with self.store() as store, self._port_lock(device.settings.port), \
+                    open_driver(device.settings, now=local_naive(self.now)) as clock:
+                synced = sync_clock(clock, device, now=self.now, store=store, actor=command["requested_by"],
+                                    reason="requested on the web site")
         except DriverError as exc:
             return f"failed: {exc}"
-        with self.store() as store:
-            store.record_clock_offset(device.id, after or 0.0)
-            with store.write():
-                store.audit(command["requested_by"], "sync-time", "device", device.id,
-                            {"offset_seconds": before}, {"offset_seconds": after}, "requested on the web site")
-        return f"done: offset {before:+.0f} s before, {after:+.0f} s after"
+        return f"done: {synced}"
 
     def run_once(self) -> None:
         """Pull every device once, judge, and carry out queued commands (``monitor run --once``)."""

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from monitor.engine.clock import in_zone, wall_time
 from monitor.engine.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
 from monitor.engine.judge import DayPlan, LeaveDay, evaluate_day, plan_day
 from monitor.engine.leave import LeaveKind
@@ -94,8 +95,8 @@ class Evaluation:
     def __init__(self, store: Store, policy: OfficePolicy, now: datetime, *, batch_size: int = BATCH_EMPLOYEES):
         self.store = store
         self.policy = policy
-        self.now = now.astimezone(store.zone) if now.tzinfo else now.replace(tzinfo=store.zone)
-        self.now_local = self.now.replace(tzinfo=None)  # wall time, as the rules compare it
+        self.now = in_zone(now, store.zone)
+        self.now_local = wall_time(self.now)  # as the rules compare it
         self.today = self.now.date()
         self.batch_size = batch_size
         units = store.units()

@@ -34,6 +34,7 @@ from drivers.base import (
     open_driver,
 )
 from monitor.config import DeviceConfig
+from monitor.engine.clock import wall_time
 from monitor.errors import InputFileError
 
 OFFLINE_ERRORS = (DeviceTimeout, Disconnected, PortUnavailable)
@@ -59,8 +60,7 @@ def local_naive(now: Callable[[], datetime]) -> Callable[[], datetime]:
     """Drivers work in naive local wall time: the site clock without its zone."""
 
     def naive() -> datetime:
-        moment = now()
-        return moment.replace(tzinfo=None) if moment.tzinfo else moment
+        return wall_time(now())
 
     return naive
 
@@ -80,10 +80,6 @@ def measure_offset(driver: TimeClock, now: Callable[[], datetime]) -> float | No
 def host_second(now: Callable[[], datetime]) -> datetime:
     """The host's local time rounded to the nearest second, to set a device clock to."""
     return (local_naive(now)() + timedelta(milliseconds=500)).replace(microsecond=0)
-
-
-def is_suspect(offset: float | None, device: DeviceConfig) -> bool:
-    return offset is not None and abs(offset) > device.max_clock_offset_seconds
 
 
 def pull_device(
@@ -115,7 +111,7 @@ def pull_device(
             report.clock_offset = measure_offset(clock, now)
             if report.clock_offset is not None:
                 store.record_clock_offset(device.id, report.clock_offset)
-            report.clock_suspect = is_suspect(report.clock_offset, device)
+            report.clock_suspect = device.clock_suspect(report.clock_offset)
             cursor = Cursor.from_dict(store.load_cursor(device.id))
             fetched = clock.fetch(cursor, progress)
             report.log_shrank = fetched.log_shrank

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
 
+from monitor.engine.clock import in_zone
 from monitor.errors import NotFound, StorageError
 from monitor.store.schema import migrations
 
@@ -87,10 +88,7 @@ class StoreBase:
 
     def now(self) -> datetime:
         """The current time, aware, in the site's zone."""
-        moment = self._now()
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=self.zone)
-        return moment.astimezone(self.zone)
+        return in_zone(self._now(), self.zone)
 
     def now_text(self) -> str:
         return self.now().isoformat(timespec="seconds")

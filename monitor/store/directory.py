@@ -255,6 +255,9 @@ class DirectoryStore(StoreBase):
         user["units"] = json.loads(user["units"])
         return user
 
+    def admin_count(self) -> int:
+        return self.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+
     def users(self) -> list[dict[str, Any]]:
         rows = self.query("SELECT username, full_name, role, units, active, created_at FROM users ORDER BY username")
         for row in rows:

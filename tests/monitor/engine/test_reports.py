@@ -13,7 +13,8 @@ import pytest
 
 from monitor.service.evaluation import Evaluation
 from monitor.reports.render import day_table, employee_table, month_table, to_csv
-from monitor.reports.attendance import DAY_KEYS, MONTH_KEYS, Month, day_report, employee_report, month_report
+from monitor.reports.attendance import DAY_KEYS, MONTH_KEYS, day_report, employee_report, month_report
+from monitor.reports.period import Month
 from monitor.store import Store
 
 from engine_helpers import OFFICE_TOML, ZONE, add_punches, parse_policy
