@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from drivers.base import Punch  # noqa: E402
-from monitor.service.evaluation import Evaluation  # noqa: E402
 from monitor.engine.policy import OfficePolicy  # noqa: E402
+from monitor.service.evaluation import Evaluation  # noqa: E402
 from monitor.store import Store  # noqa: E402
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")

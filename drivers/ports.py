@@ -9,7 +9,6 @@ config unchanged.
 from __future__ import annotations
 
 import errno
-import os
 import sys
 
 import serial
@@ -92,10 +91,3 @@ def port_error(settings: DeviceSettings, exc: BaseException) -> PortUnavailable:
     return PortUnavailable(f"cannot open {port}: {text}", device=settings.id)
 
 
-def port_present(port: str) -> bool:
-    """Whether a plain device path exists (URLs are assumed present)."""
-    if "://" in port:
-        return True
-    if sys.platform.startswith("win"):
-        return True
-    return os.path.exists(port)

@@ -12,12 +12,17 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from monitor.reports.render import to_csv
 from monitor.errors import Refused
-from monitor.reports.attendance import MONTH_KEYS, day_report, employee_report, month_report
+from monitor.reports.attendance import (
+    MONTH_KEYS,
+    day_report,
+    employee_report,
+    month_report,
+)
 from monitor.reports.period import Month
+from monitor.reports.render import to_csv
 from web.db import get_store, now, state
 from web.visibility import only_visible, units_in_view, visible_employee
 

@@ -24,7 +24,12 @@ from drivers.attlog import PunchFile
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import load_config
 from monitor.engine.clock import wall_time
-from monitor.imports.directory import check_employees, check_enrollments, check_units, strip_private
+from monitor.imports.directory import (
+    check_employees,
+    check_enrollments,
+    check_units,
+    strip_private,
+)
 from monitor.imports.sample_data import (
     DEMO_UNITS,
     attlog_lines,

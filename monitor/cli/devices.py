@@ -12,7 +12,14 @@ from pathlib import Path
 
 import click
 
-from drivers.base import PROTOCOLS, DeviceSettings, DriverError, Punch, driver_class, open_driver
+from drivers.base import (
+    PROTOCOLS,
+    DeviceSettings,
+    DriverError,
+    Punch,
+    driver_class,
+    open_driver,
+)
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import DeviceConfig
 from monitor.errors import StorageError

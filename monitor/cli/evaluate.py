@@ -12,10 +12,23 @@ import click
 
 from monitor.cli import AppContext, pass_app
 from monitor.cli.leave import DATE
-from monitor.service.evaluation import Evaluation
-from monitor.reports.render import LANGS, day_table, employee_table, month_table, to_csv, to_json
-from monitor.reports.attendance import DAY_KEYS, MONTH_KEYS, day_report, employee_report, month_report
+from monitor.reports.attendance import (
+    DAY_KEYS,
+    MONTH_KEYS,
+    day_report,
+    employee_report,
+    month_report,
+)
 from monitor.reports.period import Month
+from monitor.reports.render import (
+    LANGS,
+    day_table,
+    employee_table,
+    month_table,
+    to_csv,
+    to_json,
+)
+from monitor.service.evaluation import Evaluation
 
 FORMATS = ("table", "json", "csv")
 

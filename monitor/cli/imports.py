@@ -8,8 +8,14 @@ import click
 
 from drivers.attlog import PunchFile
 from monitor.cli import AppContext, UserError, pass_app
-from monitor.imports.directory import Checked, check_employees, check_enrollments, check_units, strip_private
 from monitor.errors import InputFileError
+from monitor.imports.directory import (
+    Checked,
+    check_employees,
+    check_enrollments,
+    check_units,
+    strip_private,
+)
 
 SHOWN_PROBLEMS = 50
 

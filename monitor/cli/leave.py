@@ -9,10 +9,19 @@ from typing import Any
 import click
 
 from monitor.cli import AppContext, UserError, pass_app
+from monitor.engine.leave import PARTS
 from monitor.errors import InputFileError
 from monitor.imports.leave import import_leave, read_leave_file
-from monitor.reports.render import LANGS, NOTES, PART_LABELS, table, text, to_csv, to_json
-from monitor.store.leave import PARTS, describe_leave
+from monitor.reports.render import (
+    LANGS,
+    NOTES,
+    PART_LABELS,
+    table,
+    text,
+    to_csv,
+    to_json,
+)
+from monitor.store.leave import describe_leave
 
 SHOWN_PROBLEMS = 50
 LIST_KEYS = ("id", "employee", "name", "from", "to", "part", "kind", "reason", "created_by", "created_at",

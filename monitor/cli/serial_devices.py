@@ -16,7 +16,6 @@ from drivers.cards import format_card, parse_card
 from monitor.cli import AppContext, UserError, pass_app
 from monitor.config import DeviceConfig
 
-
 # --- enrollment ----------------------------------------------------------------------
 
 ENROLLABLE = ("fingerprint", "rfid", "lines")

@@ -16,7 +16,13 @@ from monitor.config.checker import Checker, KeyPath
 from monitor.config.leave import parse_leave
 from monitor.config.schedules import parse_schedules
 from monitor.engine.calendar import DayOverride
-from monitor.engine.policy import RULE_DEFAULTS, CalendarPolicy, OfficePolicy, RulesPolicy, UnitPolicy
+from monitor.engine.policy import (
+    RULE_DEFAULTS,
+    CalendarPolicy,
+    OfficePolicy,
+    RulesPolicy,
+    UnitPolicy,
+)
 
 SECTIONS = ("schedules", "units", "calendar", "leave", "rules")
 UNIT_KEYS = {"schedule", "days_off", "workdays"}

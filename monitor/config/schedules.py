@@ -13,7 +13,16 @@ from typing import Any
 
 from monitor.config.checker import Checker, KeyPath
 from monitor.config.core import ID_PATTERN
-from monitor.engine.schedules import ALL_YEAR, DEFAULT_ID, PUNCH_MODES, SITE_DEFAULT, Period, Schedule, Session, clock_text
+from monitor.engine.schedules import (
+    ALL_YEAR,
+    DEFAULT_ID,
+    PUNCH_MODES,
+    SITE_DEFAULT,
+    Period,
+    Schedule,
+    Session,
+    clock_text,
+)
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Vietnamese office usage: thứ hai (T2) .. thứ bảy (T7), chủ nhật (CN)

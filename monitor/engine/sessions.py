@@ -10,7 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.engine.day import ABSENT, LEAVE, PARTIAL_ABSENT, PENDING, PRESENT, DayPlan, DayResult, LeaveDay
+from monitor.engine.day import (
+    ABSENT,
+    LEAVE,
+    PARTIAL_ABSENT,
+    PENDING,
+    PRESENT,
+    DayPlan,
+    DayResult,
+    LeaveDay,
+)
 from monitor.engine.leave import LeaveConfig, LeaveKind
 from monitor.engine.schedules import Schedule, Session, clock_text
 

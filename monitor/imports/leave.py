@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from monitor.engine.leave import PARTS, LeaveConfig
 from monitor.errors import InputFileError, MonitorError
-from monitor.engine.leave import LeaveConfig
-from monitor.store import Store
-from monitor.store.leave import PARTS
 from monitor.imports.tables import normalize_header, parse_date, read_rows
+from monitor.store import Store
 
 COLUMNS = {
     "employee": ("employee code", "employee_code", "code", "mã nv", "ma nv", "mã nhân viên", "mã cán bộ"),

@@ -79,14 +79,6 @@ def write_employees_csv(path: Path, employees: list[SampleEmployee], hired_on: d
             writer.writerow([person.code, person.full_name, person.unit_code, person.title, person.grade, hired_on.strftime("%d/%m/%Y")])
 
 
-def write_enrollments_csv(path: Path, employees: list[SampleEmployee], device_id: str) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["device_id", "device_user_id", "employee_code"])
-        for person in employees:
-            writer.writerow([device_id, person.pin, person.code])
-
-
 def workdays(start: date, end: date) -> Iterator[date]:
     day = start
     while day <= end:

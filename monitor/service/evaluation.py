@@ -20,8 +20,6 @@ employee (or per run of days), writes are ``executemany``; nothing is queried pe
 
 from __future__ import annotations
 
-import gc
-
 import hashlib
 import json
 import time
@@ -30,13 +28,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from monitor.engine.clock import in_zone, wall_time
 from monitor.engine.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
+from monitor.engine.clock import in_zone, wall_time
 from monitor.engine.judge import DayPlan, LeaveDay, evaluate_day, plan_day
 from monitor.engine.leave import LeaveKind
 from monitor.engine.policy import OfficePolicy
 from monitor.engine.schedules import Schedule, clock_text
 from monitor.store import Store
+from monitor.store.base import fewer_collections
 
 BATCH_EMPLOYEES = 2000
 # Page cache while judging (KiB): the (day, unit) index of day_results is written all
@@ -168,19 +167,11 @@ class Evaluation:
     def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
         """Judge the planned employee-days, a batch of employees per transaction."""
         summary = work.summary
-        # a month for a province builds millions of short-lived values and no cycles: the
-        # cyclic collector would only rescan them
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            with self.store.page_cache(CACHE_KIB):
-                for start in range(0, len(work.employees), self.batch_size):
-                    judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
-                    if progress:
-                        progress(judged)
-        finally:
-            if collecting:
-                gc.enable()
+        with fewer_collections(), self.store.page_cache(CACHE_KIB):
+            for start in range(0, len(work.employees), self.batch_size):
+                judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
+                if progress:
+                    progress(judged)
         if self._keep_first_day:
             with self.store.write():
                 self.store.set_meta(FIRST_DAY_KEY, self._keep_first_day)

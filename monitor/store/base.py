@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -16,6 +18,34 @@ from sqlite_utils import Database
 from monitor.engine.clock import in_zone
 from monitor.errors import NotFound, StorageError
 from monitor.store.schema import migrations
+
+# Bulk work (a million-punch import, a province's month) allocates millions of
+# short-lived values and makes no reference cycles: the cyclic collector would only
+# rescan them, about a tenth of the time. It is a process-wide setting and the collector
+# and the site run threads beside such work, so it is made rarer, never switched off,
+# and restored when the last bulk job in the process ends.
+_BULK_THRESHOLD = 200_000
+_bulk_lock = threading.Lock()
+_bulk_jobs = 0
+_saved_thresholds: tuple[int, int, int] = gc.get_threshold()
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely while bulk work runs (see above)."""
+    global _bulk_jobs, _saved_thresholds
+    with _bulk_lock:
+        if _bulk_jobs == 0:
+            _saved_thresholds = gc.get_threshold()
+            gc.set_threshold(_BULK_THRESHOLD, *_saved_thresholds[1:])
+        _bulk_jobs += 1
+    try:
+        yield
+    finally:
+        with _bulk_lock:
+            _bulk_jobs -= 1
+            if _bulk_jobs == 0:
+                gc.set_threshold(*_saved_thresholds)
 
 
 class StoreBase:

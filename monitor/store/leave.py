@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from monitor.engine.leave import PARTS
 from monitor.errors import NotFound, Refused
 from monitor.store.base import StoreBase
-
-PARTS = ("full", "morning", "afternoon")
 
 
 def describe_leave(row: dict[str, Any]) -> str:

@@ -8,16 +8,15 @@ are also kept in ``meta`` so that deleting the last rows is caught too.
 
 from __future__ import annotations
 
-import gc
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from itertools import islice
 from typing import Any
 
 from drivers.base import Punch
-from monitor.store.base import StoreBase
+from monitor.store.base import StoreBase, fewer_collections
 
 GENESIS = "0" * 64
 SEP = "\x1f"
@@ -156,11 +155,7 @@ class PunchStore(StoreBase):
         suspect = 1 if clock_suspect else 0
         total = AddResult()
         iterator = iter(items)
-        # A big import allocates millions of short-lived tuples and makes no reference
-        # cycles: the cyclic collector would only rescan them (about 10% of the time).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with fewer_collections():
             while True:
                 batch = list(islice(iterator, self.BATCH))
                 if not batch:
@@ -171,9 +166,6 @@ class PunchStore(StoreBase):
                 total.merge(result)
                 if progress:
                     progress(len(batch))
-        finally:
-            if collecting:
-                gc.enable()
         return total
 
     def _prepare_batch(
@@ -365,23 +357,3 @@ class PunchStore(StoreBase):
     def punch_count(self) -> int:
         return self.scalar("SELECT COUNT(*) FROM punches") or 0
 
-    def punches_for(self, employee_codes: Iterable[str] | None, day_from: date, day_to: date) -> Iterator[dict[str, Any]]:
-        """Punches of employees (all when ``None``) on local days ``day_from``..``day_to``."""
-        low = day_from.isoformat()
-        high = (day_to + timedelta(days=1)).isoformat()
-        sql = (
-            "SELECT id, device_id, device_user_id, punched_at, employee_code, state, verify_mode, clock_suspect"
-            " FROM punches WHERE punched_at >= ? AND punched_at < ?"
-        )
-        params: list[Any] = [low, high]
-        if employee_codes is not None:
-            codes = list(employee_codes)
-            sql = (
-                "SELECT id, device_id, device_user_id, punched_at, employee_code, state, verify_mode, clock_suspect"
-                f" FROM punches WHERE employee_code IN ({','.join('?' * len(codes))}) AND punched_at >= ? AND punched_at < ?"
-            )
-            params = [*codes, low, high]
-        cursor = self.db.conn.execute(sql + " ORDER BY employee_code, punched_at", params)
-        names = [d[0] for d in cursor.description]
-        for row in cursor:
-            yield dict(zip(names, row))

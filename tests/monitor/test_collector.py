@@ -8,8 +8,8 @@ import pytest
 
 from drivers.simulators.rfid import CardReaderSimulator
 from drivers.simulators.zk import VirtualClock, ZKSimulator
-from monitor.service.collector import Collector, plan
 from monitor.config import parse_config
+from monitor.service.collector import Collector, plan
 from monitor.store import Store
 from tests.conftest import ZONE
 from tests.drivers.serial_helpers import eventually

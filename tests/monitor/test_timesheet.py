@@ -10,12 +10,12 @@ from openpyxl import load_workbook
 
 from drivers.base import Punch
 from monitor.config import Config
-from monitor.service.evaluation import Evaluation
 from monitor.engine.leave import LeaveConfig
 from monitor.reports.period import Month
-from monitor.store import Store
 from monitor.reports.timesheet import build_timesheets, column_for, split_symbol
 from monitor.reports.timesheet_xlsx import write_timesheets
+from monitor.service.evaluation import Evaluation
+from monitor.store import Store
 from tests.conftest import FIXED_NOW
 
 SYMBOLS = LeaveConfig()

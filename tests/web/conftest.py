@@ -8,12 +8,11 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from datetime import datetime
 
 from drivers.base import Punch
 from monitor.config import Config, load_config

@@ -5,8 +5,8 @@ tree, employees, enrolled badges) for the runner, reports and CLI."""
 from __future__ import annotations
 
 import pytest
-
 from engine_helpers import OFFICE_TOML, Judge, fill_directory, parse_policy
+
 from monitor.engine.calendar import WorkCalendar
 from monitor.engine.policy import OfficePolicy
 from monitor.store import Store

@@ -10,8 +10,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from drivers.base import Punch
-from monitor.engine.calendar import WorkCalendar
 from monitor.config import parse_config
+from monitor.engine.calendar import WorkCalendar
 from monitor.engine.judge import DayResult, LeaveDay, evaluate_day, plan_day
 from monitor.engine.policy import OfficePolicy
 from monitor.store import Store

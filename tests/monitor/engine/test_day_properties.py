@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from engine_helpers import ZONE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.engine.judge import REQUIRED, DayResult, LeaveDay, evaluate_day, judge_required_day, plan_day
-
-from engine_helpers import ZONE
+from monitor.engine.judge import (
+    REQUIRED,
+    DayResult,
+    LeaveDay,
+    evaluate_day,
+    judge_required_day,
+    plan_day,
+)
 
 MONDAY = date(2026, 11, 2)
 MINUTE_FIELDS = ("late_minutes", "early_minutes", "worked_minutes", "away_minutes")

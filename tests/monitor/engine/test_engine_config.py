@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from monitor.config import parse_config
-from monitor.errors import ConfigError
 from monitor.engine.policy import OfficePolicy
 from monitor.engine.schedules import DEFAULT_ID, SITE_DEFAULT
+from monitor.errors import ConfigError
 
 BAD = '''\
 [schedules.office]

@@ -7,15 +7,20 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from engine_helpers import (
+    EMPLOYEES,
+    OFFICE_TOML,
+    ZONE,
+    add_punches,
+    fill_directory,
+    parse_policy,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import ConfigError
 from monitor.service.evaluation import Evaluation
 from monitor.store import Store
-
-from engine_helpers import EMPLOYEES, OFFICE_TOML, ZONE, add_punches, fill_directory, parse_policy
-
 
 
 def at(text: str) -> datetime:
