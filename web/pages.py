@@ -14,6 +14,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import login_required
 
+from monitor.engine.day import ABSENCE_STATUSES, REQUIRED_STATUSES
 from monitor.errors import Refused
 from monitor.reports.attendance import (
     MONTH_KEYS,
@@ -28,7 +29,6 @@ from web.visibility import only_visible, units_in_view, visible_employee
 
 bp = Blueprint("pages", __name__)
 
-EXCEPTIONAL = ("absent", "partial_absent")
 
 
 def _day_arg() -> date:
@@ -58,7 +58,7 @@ def _day_rows(day: date, allowed: set[str] | None) -> list[dict[str, Any]]:
 
 def is_exception(row: dict[str, Any]) -> bool:
     return bool(
-        row["status"] in EXCEPTIONAL or row["late_minutes"] or row["early_minutes"] or row["away_minutes"]
+        row["status"] in ABSENCE_STATUSES or row["late_minutes"] or row["early_minutes"] or row["away_minutes"]
         or row["missing_in"] or row["missing_out"]
     )
 
@@ -67,7 +67,7 @@ def day_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
     statuses = Counter(row["status"] for row in rows)
     return {
         "staff": len(rows),
-        "required": sum(1 for r in rows if r["status"] not in ("holiday", "weekend", "not_required")),
+        "required": sum(1 for r in rows if r["status"] in REQUIRED_STATUSES),
         "present": statuses["present"] + statuses["partial_absent"],
         "late": sum(1 for r in rows if r["late_minutes"]),
         "early": sum(1 for r in rows if r["early_minutes"]),

@@ -6,9 +6,7 @@ from pathlib import Path
 
 import click
 
-from drivers.attlog import PunchFile
 from monitor.cli import AppContext, UserError, pass_app
-from monitor.errors import InputFileError
 from monitor.imports.directory import (
     Checked,
     check_employees,
@@ -16,6 +14,7 @@ from monitor.imports.directory import (
     check_units,
     strip_private,
 )
+from monitor.imports.punch_files import DeviceMap, import_punch_file
 
 SHOWN_PROBLEMS = 50
 
@@ -106,22 +105,6 @@ def import_enrollments(app: AppContext, file: Path, skip_bad: bool, reason: str 
         _apply(file, checked, skip_bad, "Enrollments", lambda rows: store.upsert_enrollments(rows, actor=app.actor, reason=reason))
 
 
-def _device_map(devices: tuple[str, ...]) -> tuple[str | None, dict[str, str]]:
-    single: str | None = None
-    mapping: dict[str, str] = {}
-    for item in devices:
-        if "=" in item:
-            number, _, device_id = item.partition("=")
-            mapping[number.strip()] = device_id.strip()
-        elif single is None:
-            single = item
-        else:
-            raise UserError("give one --device ID, or several --device MACHINE_NUMBER=ID")
-    if single and mapping:
-        raise UserError("give one --device ID, or several --device MACHINE_NUMBER=ID, not both")
-    return single, mapping
-
-
 @import_group.command("punches")
 @file_argument
 @click.option(
@@ -139,44 +122,14 @@ def import_punches(app: AppContext, file: Path, devices: tuple[str, ...], new_de
     Importing the same file again adds nothing. Unparseable lines are listed with their
     line numbers (exit code 1) while the good lines are stored.
     """
-    single, mapping = _device_map(devices)
-    if not file.exists():
-        raise InputFileError(f"{file}: no such file")
+    device_map = DeviceMap.parse(devices)
     with app.store() as store:
         known = {d.id for d in app.config.devices} | {d["id"] for d in store.device_rows()}
-        for device_id in [single] if single else mapping.values():
-            if device_id not in known and not new_device:
-                listed = ", ".join(sorted(known)) or "none"
-                raise UserError(
-                    f"device {device_id!r} is not in the config or the database (known: {listed}); add a [[devices]] entry or pass --new-device"
-                )
-            store.ensure_device(device_id)
-        punch_file = PunchFile(file)
-        unmapped: dict[str, int] = {}
-
-        def attributed():
-            for machine, punch in punch_file:
-                if single:
-                    yield single, punch
-                    continue
-                device_id = mapping.get(machine or "")
-                if device_id is None:
-                    unmapped[machine or "(none)"] = unmapped.get(machine or "(none)", 0) + 1
-                    continue
-                yield device_id, punch
-
-        size = file.stat().st_size
+        size = file.stat().st_size if file.exists() else None
         with app.progress(size, f"Importing {file.name}") as advance:
-            done = 0
-
-            def on_batch(_count: int) -> None:
-                nonlocal done
-                advance(punch_file.bytes_read - done)
-                done = punch_file.bytes_read
-
-            result = store.add_device_punches(attributed(), source="file", progress=on_batch)
-            advance(size - done)
-    summary = punch_file.summary
+            done = import_punch_file(store, file, device_map, known_devices=known, allow_new_device=new_device,
+                                     progress=advance)
+    summary, result, unmapped = done.summary, done.added, done.unmapped
     click.echo(f"{file.name}: {summary.records} punches read: {result.new} new, {result.existing} already stored")
     if summary.serial_number:
         click.echo(f"  device serial number line: {summary.serial_number}")
@@ -194,7 +147,7 @@ def import_punches(app: AppContext, file: Path, devices: tuple[str, ...], new_de
     if summary.problem_count:
         click.echo(f"  {summary.problem_count} line(s) could not be read and were not imported:", err=True)
         _report_problems(file, summary.problems, summary.problem_count)
-    if summary.problem_count or unmapped:
+    if not done.complete:
         raise SystemExit(1)
 
 

@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from monitor.engine.calendar import HOLIDAY, NOT_REQUIRED, REQUIRED, CalendarDay
+from monitor.engine.calendar import (
+    HOLIDAY,
+    NOT_REQUIRED,
+    REQUIRED,
+    WEEKEND,
+    CalendarDay,
+)
 from monitor.engine.leave import LeaveKind
 from monitor.engine.schedules import Schedule, Session
 
@@ -15,7 +21,11 @@ ABSENT = "absent"
 PARTIAL_ABSENT = "partial_absent"
 LEAVE = "leave"
 PENDING = "pending"  # required, window still open, nobody seen yet
-STATUSES = (PRESENT, ABSENT, PARTIAL_ABSENT, LEAVE, HOLIDAY, "weekend", NOT_REQUIRED, PENDING)
+# the statuses of a day someone had to work, and of a day nobody had to
+REQUIRED_STATUSES = (PRESENT, ABSENT, PARTIAL_ABSENT, LEAVE, PENDING)
+FREE_STATUSES = (HOLIDAY, WEEKEND, NOT_REQUIRED)
+ABSENCE_STATUSES = (ABSENT, PARTIAL_ABSENT)
+STATUSES = REQUIRED_STATUSES + FREE_STATUSES
 DAY_SECONDS = 24 * 3600
 
 

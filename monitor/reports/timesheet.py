@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from monitor.engine.day import FREE_STATUSES, PENDING
 from monitor.engine.leave import LeaveConfig
 from monitor.reports.period import Month
 from monitor.store import Store
@@ -29,7 +30,7 @@ from monitor.store import Store
 PAID_LEAVE = ("P", "H", "NB", "LĐ", "N")
 INSURANCE = ("Ô", "Cô", "TS", "T")
 UNPAID = ("KL",)
-NOT_COUNTED_STATUSES = ("weekend", "holiday", "not_required", "pending")
+NOT_COUNTED_STATUSES = (*FREE_STATUSES, PENDING)
 
 
 @dataclass

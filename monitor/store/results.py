@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
+from monitor.engine.day import REQUIRED_STATUSES
 from monitor.store.base import StoreBase
 
 RESULT_COLUMNS = (
@@ -43,7 +44,6 @@ RESULT_COLUMNS = (
     "detail",
     "evaluated_at",
 )
-REQUIRED_STATUSES = ("present", "absent", "partial_absent", "leave", "pending")
 _INSERT = (
     f"INSERT OR REPLACE INTO day_results ({', '.join(RESULT_COLUMNS)})"
     f" VALUES ({', '.join('?' * len(RESULT_COLUMNS))})"
