@@ -43,11 +43,29 @@ class DayPlan:
     makeup: bool = False
     iso: str = ""  # the day as ISO text
     closes_at: datetime | None = None  # local wall time when the window closes (required days)
-    # derived limits, in seconds since midnight (see plan_day)
-    late_after: int = 0  # first session start + grace in
-    early_before: int = 0  # last session end − grace out
-    absent_after: int = DAY_SECONDS  # first session start + late_as_absent
-    away_over: int = 0  # away threshold in seconds
+
+    # The day's limits in seconds since midnight, for reading and for tests; the rules
+    # themselves live in engine.rules and are not repeated here.
+    @property
+    def late_after(self) -> int:
+        """Arriving after this is late (first session start + grace in)."""
+        return self.sessions[0].start + self.schedule.grace_in_minutes * 60
+
+    @property
+    def early_before(self) -> int:
+        """Leaving before this is early (last session end − grace out)."""
+        return self.sessions[-1].end - self.schedule.grace_out_minutes * 60
+
+    @property
+    def absent_after(self) -> int:
+        """Arriving after this misses the first session (``late_as_absent_minutes``)."""
+        limit = self.schedule.late_as_absent_minutes
+        return DAY_SECONDS if limit is None else self.sessions[0].start + limit * 60
+
+    @property
+    def away_over(self) -> int:
+        """A gap longer than this inside office hours counts as away."""
+        return self.schedule.away_threshold_minutes * 60
 
 
 def plan_day(schedule: Schedule, calendar_day: CalendarDay) -> DayPlan:
@@ -56,7 +74,6 @@ def plan_day(schedule: Schedule, calendar_day: CalendarDay) -> DayPlan:
     if calendar_day.kind != REQUIRED:
         return DayPlan(day, calendar_day.kind, calendar_day.name, schedule, iso=day.isoformat())
     sessions = schedule.sessions_on(day, makeup=calendar_day.makeup)
-    limit = schedule.late_as_absent_minutes
     window_end = min(DAY_SECONDS - 1, sessions[-1].end + schedule.window_after_minutes * 60)
     return DayPlan(
         day,
@@ -69,10 +86,6 @@ def plan_day(schedule: Schedule, calendar_day: CalendarDay) -> DayPlan:
         calendar_day.makeup,
         day.isoformat(),
         datetime(day.year, day.month, day.day) + timedelta(seconds=window_end),
-        sessions[0].start + schedule.grace_in_minutes * 60,
-        sessions[-1].end - schedule.grace_out_minutes * 60,
-        DAY_SECONDS if limit is None else sessions[0].start + limit * 60,
-        schedule.away_threshold_minutes * 60,
     )
 
 

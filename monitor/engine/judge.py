@@ -37,7 +37,14 @@ from monitor.engine.calendar import HOLIDAY, NOT_REQUIRED, REQUIRED
 from monitor.engine.clock import wall_time
 from monitor.engine.day import PRESENT, DayPlan, DayResult, LeaveDay, plan_day  # noqa: F401 - plan_day re-exported
 from monitor.engine.leave import LeaveConfig
-from monitor.engine.sessions import DOUBLE_TAP_SECONDS, judge_required_day
+from monitor.engine.rules import (
+    away_by_session,
+    early_minutes,
+    late_minutes,
+    overlap,
+    too_late_to_count,
+)
+from monitor.engine.sessions import judge_required_day
 
 
 def evaluate_day(
@@ -46,24 +53,29 @@ def evaluate_day(
     leave: Sequence[LeaveDay],
     now: datetime,
     symbols: LeaveConfig,
+    *,
+    direct: bool = True,
 ) -> DayResult:
     """Judge one employee-day.
 
     ``punches``: ``(seconds since local midnight, punch id)`` of that local date, sorted.
     ``now``: the current local wall time (naive, or aware in the site's zone).
+    ``direct=False`` always takes the session by session path (the tests run the table
+    of cases both ways, to hold the two paths together).
     """
     if plan.kind != REQUIRED:
         # nothing on a free day depends on the time of day: a later punch marks it dirty
         return _free_day(plan, punches, symbols)
     closed = wall_time(now) >= plan.closes_at  # type: ignore[operator]
     if (
-        closed
+        direct
+        and closed
         and not leave
         and len(punches) >= 2
         and plan.schedule.punch_mode == "first-last"
         and plan.window_start <= punches[0][0] < plan.sessions[0].end
         and plan.sessions[-1].start < punches[-1][0] <= plan.window_end
-        and punches[0][0] <= plan.absent_after
+        and not too_late_to_count(plan.schedule, plan.sessions[0], punches[0][0])
     ):
         return _everyone_there(plan, punches, symbols.worked_symbol)
     return judge_required_day(plan, punches, leave, closed, symbols)
@@ -71,41 +83,28 @@ def evaluate_day(
 
 def _everyone_there(plan: DayPlan, punches: Sequence[tuple[int, int]], worked_symbol: str) -> DayResult:
     """The common day, judged directly: a closed first-last day without leave whose
-    punches all lie in the window, arriving before the first session ends and leaving
-    after the last one starts. Must agree with the general path (a property test
-    holds them together)."""
+    punches all lie in the window, arriving before the first session ends (and not too
+    late to count) and leaving after the last one starts, so every session is attended.
+    Built from the same rules as the general path; the engine's table of cases runs
+    against both, and a property test holds them together."""
     arrival, departure = punches[0][0], punches[-1][0]
-    sessions = plan.sessions
-    away = 0
-    if len(punches) >= 4:
-        taps: list[int] = []
-        for moment, _ in punches:
-            if not taps or moment - taps[-1] >= DOUBLE_TAP_SECONDS:
-                taps.append(moment)
-        middle = taps[1:-1]
-        for out, back in zip(middle[::2], middle[1::2]):
-            inside = 0
-            for session in sessions:
-                inside += max(0, min(back, session.end) - max(out, session.start))
-            if inside > plan.away_over:
-                away += inside
-    worked = -away
-    for session in sessions:
-        worked += max(0, min(departure, session.end) - max(arrival, session.start))
-    late = arrival > plan.late_after
-    early = departure < plan.early_before
+    schedule, sessions = plan.schedule, plan.sessions
+    away = sum(away_by_session(schedule, sessions, [p[0] for p in punches])) if len(punches) >= 4 else 0
+    worked = sum(overlap(arrival, departure, session) for session in sessions) - away
+    late = late_minutes(schedule, sessions[0], arrival)
+    early = early_minutes(schedule, sessions[-1], departure)
     return DayResult(
         PRESENT,
         arrival,
         departure,
-        (arrival - sessions[0].start) // 60 if late else 0,
-        (sessions[-1].end - departure) // 60 if early else 0,
+        late or 0,
+        early or 0,
         max(0, worked) // 60,
         away // 60,
         0,
         0,
-        int(late),
-        int(early),
+        int(late is not None),
+        int(early is not None),
         0.0,
         0.0,
         1.0,

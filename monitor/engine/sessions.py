@@ -21,9 +21,14 @@ from monitor.engine.day import (
     LeaveDay,
 )
 from monitor.engine.leave import LeaveConfig, LeaveKind
+from monitor.engine.rules import (
+    away_by_session,
+    early_minutes,
+    late_minutes,
+    overlap,
+    too_late_to_count,
+)
 from monitor.engine.schedules import Schedule, Session, clock_text
-
-DOUBLE_TAP_SECONDS = 60  # punches closer than this count once
 
 # session states
 _ATTENDED, _MISSED, _ON_LEAVE, _PENDING = "attended", "absent", "leave", "pending"
@@ -129,7 +134,7 @@ def _judge_first_last(schedule: Schedule, expected: list[_Session], times: list[
         _away(schedule, attended, times)
         if arrival is not None and departure is not None:
             for state in attended:
-                state.worked = _overlap(arrival, departure, state.session) - state.away
+                state.worked = overlap(arrival, departure, state.session) - state.away
     missing_in = int(closed and bool(times) and arrival is None)
     missing_out = int(closed and bool(times) and departure is None)
     return missing_in, missing_out
@@ -167,48 +172,33 @@ def _judge_per_session(plan: DayPlan, sessions: list[_Session], times: list[int]
             _judge_out(schedule, state, state.punch_out)
         _away(schedule, [state], group)
         if state.punch_in is not None and state.punch_out is not None:
-            state.worked = _overlap(state.punch_in, state.punch_out, session) - state.away
+            state.worked = overlap(state.punch_in, state.punch_out, session) - state.away
         missing_in += int(closed and state.punch_in is None)
         missing_out += int(closed and state.punch_out is None)
     return missing_in, missing_out
 
 
 def _judge_in(schedule: Schedule, state: _Session, moment: int, closed: bool) -> None:
-    start = state.session.start
-    limit = schedule.late_as_absent_minutes
-    if limit is not None and moment > start + limit * 60:
-        # too late to count: the session is missed (once the window has closed)
+    if too_late_to_count(schedule, state.session, moment):
+        # the session is missed (once the window has closed)
         state.state = _MISSED if closed else _PENDING
         return
-    if moment > start + schedule.grace_in_minutes * 60:
+    late = late_minutes(schedule, state.session, moment)
+    if late is not None:
         state.is_late = True
-        state.late = (moment - start) // 60
+        state.late = late
 
 
 def _judge_out(schedule: Schedule, state: _Session, moment: int) -> None:
-    end = state.session.end
-    if moment < end - schedule.grace_out_minutes * 60:
+    early = early_minutes(schedule, state.session, moment)
+    if early is not None:
         state.is_early = True
-        state.early = (end - moment) // 60
+        state.early = early
 
 
 def _away(schedule: Schedule, attended: list[_Session], times: list[int]) -> None:
-    """Away time from the (out, back) pairs between the first and the last punch."""
-    taps: list[int] = []
-    for moment in times:
-        if not taps or moment - taps[-1] >= DOUBLE_TAP_SECONDS:
-            taps.append(moment)
-    middle = taps[1:-1]
-    threshold = schedule.away_threshold_minutes * 60
-    for out, back in zip(middle[::2], middle[1::2]):
-        inside = [(state, _overlap(out, back, state.session)) for state in attended]
-        if sum(seconds for _, seconds in inside) > threshold:
-            for state, seconds in inside:
-                state.away += seconds
-
-
-def _overlap(start: int, end: int, session: Session) -> int:
-    return max(0, min(end, session.end) - max(start, session.start))
+    for state, seconds in zip(attended, away_by_session(schedule, [s.session for s in attended], times)):
+        state.away += seconds
 
 
 def _summarize(sessions: list[_Session], symbols: LeaveConfig) -> DayResult:

@@ -22,9 +22,11 @@ def calendar(policy: OfficePolicy) -> WorkCalendar:
     return policy.work_calendar({"UBND": None, "SNV": "UBND", "PTC": "SNV"})
 
 
-@pytest.fixture(scope="session")
-def judge(policy: OfficePolicy, calendar: WorkCalendar) -> Judge:
-    return Judge(policy, calendar)
+@pytest.fixture(scope="session", params=["direct", "general"])
+def judge(request: pytest.FixtureRequest, policy: OfficePolicy, calendar: WorkCalendar) -> Judge:
+    """Every case runs twice: as the engine judges it (the shortcut for the common day
+    where it applies), and along the session by session path only."""
+    return Judge(policy, calendar, direct=request.param == "direct")
 
 
 @pytest.fixture

@@ -79,9 +79,10 @@ def seconds(text: str) -> int:
 class Judge:
     """Judges one day of one person against a named schedule, through the calendar."""
 
-    def __init__(self, policy: OfficePolicy, calendar: WorkCalendar):
+    def __init__(self, policy: OfficePolicy, calendar: WorkCalendar, *, direct: bool = True):
         self.policy = policy
         self.calendar = calendar
+        self.direct = direct  # False: never the shortcut for the common day
 
     def __call__(
         self,
@@ -99,7 +100,8 @@ class Judge:
         stamps = sorted(seconds(p) for p in punches)
         leave_days = [LeaveDay(self.policy.leave.kind(kind), part) for kind, part in leave]
         moment = now or datetime(day.year + 1, 1, 1, tzinfo=ZONE)  # long after: the day is closed
-        return evaluate_day(plan, [(s, n + 1) for n, s in enumerate(stamps)], leave_days, moment, self.policy.leave)
+        return evaluate_day(plan, [(s, n + 1) for n, s in enumerate(stamps)], leave_days, moment, self.policy.leave,
+                            direct=self.direct)
 
     def plan(self, day: date, *, schedule: str = "office", unit: str | None = "UBND",
              hired_on: date | None = None, left_on: date | None = None):
