@@ -1,6 +1,6 @@
 """Benchmark: judging a month for 10,000 staff in 200 units (~900,000 punches).
 
-    /work/main/.venv/bin/python benchmarks/bench_evaluate.py [--employees N] [--keep DIR]
+    .venv/bin/python benchmarks/bench_evaluate.py [--employees N] [--keep DIR]
 
 Builds a real database through the store (hash-chained punch log, enrollments), then
 times, in one process:

@@ -7,7 +7,7 @@ rate (10 bits per byte: start, 8 data, stop). Target: under 1% for every protoco
 host is never the bottleneck of a serial line. ZKTeco's framing is included when the
 ``drivers.zkteco`` package is present.
 
-Run: /work/main/.venv/bin/python benchmarks/bench_framers.py [--frames N]
+Run: .venv/bin/python benchmarks/bench_framers.py [--frames N]
 """
 
 from __future__ import annotations

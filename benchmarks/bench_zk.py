@@ -1,6 +1,6 @@
 """Download 100,000 attendance records from the simulated ZK clock.
 
-    /work/main/.venv/bin/python benchmarks/bench_zk.py [--records N]
+    .venv/bin/python benchmarks/bench_zk.py [--records N]
 
 Same run, same simulated clock (40-byte records, in its own process): our driver over
 TCP and over a pseudo-terminal (serial framing), and pyzk 0.9 over TCP. Each client runs
