@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from engine_helpers import ZONE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +15,7 @@ from monitor.engine.judge import (
     judge_required_day,
     plan_day,
 )
+from tests.monitor.engine_helpers import ZONE
 
 MONDAY = date(2026, 11, 2)
 MINUTE_FIELDS = ("late_minutes", "early_minutes", "worked_minutes", "away_minutes")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from engine_helpers import ZONE
 
 from monitor.engine.judge import DayResult
 from monitor.engine.schedules import clock_text
+from tests.monitor.engine_helpers import ZONE
 
 MONDAY = date(2026, 11, 2)
 SATURDAY = date(2026, 11, 7)

@@ -125,7 +125,7 @@ def test_commands_show_a_config_error_as_one_line(run, tmp_path: Path) -> None:
 
 def test_the_example_config_is_valid_and_documents_every_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MONITOR_DATABASE", raising=False)
-    example = Path(__file__).resolve().parents[2] / "config.example.toml"
+    example = Path(__file__).resolve().parents[3] / "config.example.toml"
     config = load_config(example)
     assert [d.id for d in config.devices] == ["cong-chinh"]
     text = example.read_text(encoding="utf-8")

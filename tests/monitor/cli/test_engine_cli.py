@@ -11,8 +11,7 @@ import pytest
 
 from monitor.cli import cli
 from monitor.store import Store
-
-from engine_helpers import OFFICE_TOML, add_punches
+from tests.monitor.engine_helpers import OFFICE_TOML, add_punches
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from drivers.simulators.rfid import CardReaderSimulator
 from monitor.cli import cli
 from monitor.store import Store
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from engine_helpers import OFFICE_TOML, ZONE, add_punches, parse_policy
 
 from monitor.reports.attendance import (
     DAY_KEYS,
@@ -23,6 +22,7 @@ from monitor.reports.period import Month
 from monitor.reports.render import day_table, employee_table, month_table, to_csv
 from monitor.service.evaluation import Evaluation
 from monitor.store import Store
+from tests.monitor.engine_helpers import OFFICE_TOML, ZONE, add_punches, parse_policy
 
 NOVEMBER = Month(2026, 11)
 # NV001's month: the exceptions; every other weekday is 07:25 / 11:35 / 13:25 / 17:05

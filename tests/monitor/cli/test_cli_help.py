@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from monitor.cli import cli
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def walk(command: click.Command, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

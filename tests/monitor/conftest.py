@@ -1,15 +1,20 @@
-"""Fixtures for the compliance engine, smallest first: a policy parsed from real config
+"""Fixtures for the monitor tests, smallest first: a policy parsed from real config
 text, its calendar, a judge for the pure function, and a small real database (a unit
 tree, employees, enrolled badges) for the runner, reports and CLI."""
 
 from __future__ import annotations
 
 import pytest
-from engine_helpers import OFFICE_TOML, Judge, fill_directory, parse_policy
 
 from monitor.engine.calendar import WorkCalendar
 from monitor.engine.policy import OfficePolicy
 from monitor.store import Store
+from tests.monitor.engine_helpers import (
+    OFFICE_TOML,
+    Judge,
+    fill_directory,
+    parse_policy,
+)
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from engine_helpers import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from monitor.errors import ConfigError
+from monitor.service.evaluation import Evaluation
+from monitor.store import Store
+from tests.monitor.engine_helpers import (
     EMPLOYEES,
     OFFICE_TOML,
     ZONE,
@@ -15,12 +21,6 @@ from engine_helpers import (
     fill_directory,
     parse_policy,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from monitor.errors import ConfigError
-from monitor.service.evaluation import Evaluation
-from monitor.store import Store
 
 
 def at(text: str) -> datetime:
