@@ -121,6 +121,10 @@ def command_reply(
     one per reply; later ones are deferred."""
     if line_ending not in ("\n", "\r\n"):
         raise ValueError("line_ending: '\\n' or '\\r\\n'")
+    pending = list(pending)
+    for _, command in pending:
+        if not isinstance(command, Command):
+            raise UnsafeCommand("only Command values can be sent", hint="build them with the functions of drivers.adms.commands")
     ordered = sorted(pending, key=lambda item: item[1].text == "REBOOT")  # stable: others keep their order
     lines: list[str] = []
     sent: list[int] = []
@@ -128,8 +132,6 @@ def command_reply(
     size = 0
     rebooting = False
     for command_id, command in ordered:
-        if not isinstance(command, Command):
-            raise UnsafeCommand("only Command values can be sent", hint="build them with the functions of drivers.adms.commands")
         if not 0 < command_id <= MAX_COMMAND_ID:
             raise ValueError(f"command id {command_id} outside 1-{MAX_COMMAND_ID}")
         line = f"C:{command_id}:{command.text}{line_ending}"

@@ -82,7 +82,7 @@ def parse_registry(body: bytes | str) -> dict[str, str]:
     Raises :class:`PushFrameError` for a body with no pair at all, and
     :class:`~drivers.adms.errors.BodyTooLarge` over 64 KB."""
     check_body(body, MAX_REGISTRY_BYTES)
-    text = " ".join(line.strip() for line in decode_body(body).splitlines()).strip().strip(",")
+    text = ",".join(line.strip().strip(",") for line in decode_body(body).splitlines() if line.strip(" ,"))
     if has_control(text.replace("\t", " ")):
         raise PushFrameError("the registry body holds control characters")
     starts = [(match.start(1), match.end(), match.group(1)) for match in _REGISTRY_PAIR.finditer(text)]

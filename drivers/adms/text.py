@@ -27,11 +27,16 @@ class LineRefused(ValueError):
 
 
 def excerpt(line: str, limit: int = EXCERPT_CHARS) -> str:
-    """The start of ``line``, printable: control characters escaped, never the whole of
-    a long line (a log must not fill up with what a broken clock sent)."""
-    head = line[:limit]
-    shown = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in head)
-    return shown + ("…" if len(line) > limit else "")
+    """The start of ``line``, printable and at most ``limit`` characters (plus ``…``):
+    control characters escaped, never the whole of a long line (a log must not fill up
+    with what a broken clock sent)."""
+    shown = ""
+    for ch in line:
+        piece = ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+        if len(shown) + len(piece) > limit:
+            return shown + "…"
+        shown += piece
+    return shown
 
 
 def decode_body(body: bytes | str) -> str:
