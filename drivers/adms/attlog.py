@@ -53,7 +53,7 @@ _TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
 _STAMP = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?")
 _EPOCH_SECONDS = re.compile(r"\d{9,10}")
 _SMALL_NUMBER = re.compile(r"\d{1,6}")
-_SPACES = re.compile(r"[ \t]+")
+_SEPARATOR = re.compile(r" *\t *| {2,}")
 
 
 @dataclass
@@ -111,10 +111,12 @@ def parse_attlog(
 
 
 def _fields(line: str) -> list[str]:
-    if "\t" in line:
-        fields = [part.strip(" ") for part in line.strip(" ").split("\t")]
+    text = line.strip(" ")
+    if "\t" in text or "  " in text:
+        # TABs keep empty fields between them; a run of spaces counts as one TAB
+        fields = _SEPARATOR.split(text)
     else:
-        fields = _SPACES.split(line.strip())
+        fields = text.split(" ")
     # "2025-10-14" and "07:52:03" land in two fields when spaces separate the fields
     if len(fields) > 2 and _DATE.fullmatch(fields[1]) and _TIME.fullmatch(fields[2]):
         fields[1:3] = [f"{fields[1]} {fields[2]}"]

@@ -191,6 +191,8 @@ WHEN = datetime(2025, 10, 14, 7, 52, 3)
                      [("1001", WHEN, 15, 0, 0), ("1002", WHEN, 1, 1, 0)], id="crlf"),
         pytest.param("1001  2025-10-14 07:52:03    0   15  0", [("1001", WHEN, 15, 0, 0)], id="runs-of-spaces"),
         pytest.param("1001 2025-10-14 07:52:03 1 1", [("1001", WHEN, 1, 1, None)], id="single-spaces-short"),
+        pytest.param("1001\t2025-10-14 07:52:03   0   15 \t 0", [("1001", WHEN, 15, 0, 0)], id="tabs-and-spaces-mixed"),
+        pytest.param("1001\t2025-10-14\t07:52:03\t0\t15", [("1001", WHEN, 15, 0, None)], id="tab-between-date-and-time"),
         pytest.param("1001\t2025-10-14 07:52:03", [("1001", WHEN, None, None, None)], id="pin-and-time-only"),
         pytest.param("1001\t2025-10-14 07:52:03\t0", [("1001", WHEN, None, 0, None)], id="no-verify"),
         pytest.param("1001\t2025-10-14 07:52:03\t0\t1\t\t\t", [("1001", WHEN, 1, 0, None)], id="empty-trailing"),
@@ -646,6 +648,14 @@ def test_any_query_or_registry_raises_only_frame_errors(data: bytes | str) -> No
             parser(text)
         except FrameError:
             pass
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(max_size=60), max_size=5), st.lists(st.text(max_size=60), max_size=5))
+def test_a_good_line_stays_good_whatever_surrounds_it(before: list[str], after: list[str]) -> None:
+    good = "1001\t2025-10-14 07:52:03\t0\t15\t0"
+    batch = parse_attlog("\n".join([*before, good, *after]))
+    assert any(p.raw == good and p.timestamp == WHEN for p in batch.punches)
 
 
 pins = st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=24)
