@@ -11,7 +11,6 @@ what got through, keeps the rest for the next try and counts the failure in
 from __future__ import annotations
 
 import http.client
-import socket
 from dataclasses import dataclass
 from datetime import timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit

@@ -15,13 +15,13 @@ import re
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from drivers.adms.attlog import format_attlog_line
 from drivers.adms.commands import CommandResult
-from drivers.adms.operlog import OpCode, format_oplog_line
+from drivers.adms.operlog import format_oplog_line
 from drivers.adms.status import DeviceStatus
 from drivers.base import DeviceUser, FrameError
 from drivers.simulators.zk.device import FAMILY, GIVEN, MIDDLE
