@@ -35,6 +35,7 @@ from monitor.config.core import (
     parse_storage,
     parse_web,
 )
+from monitor.config.notify import NotifyConfig, parse_notify
 from monitor.config.policy import SECTIONS as POLICY_SECTIONS
 from monitor.config.policy import parse_policy
 from monitor.engine.policy import OfficePolicy
@@ -43,6 +44,7 @@ from monitor.errors import ConfigError, NotFound
 __all__ = [
     "Config",
     "DeviceConfig",
+    "NotifyConfig",
     "SiteConfig",
     "StorageConfig",
     "WebConfig",
@@ -52,7 +54,7 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-CORE_SECTIONS = ("site", "storage", "devices", "web")
+CORE_SECTIONS = ("site", "storage", "devices", "web", "notify")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class Config:
     devices: tuple[DeviceConfig, ...] = ()
     web: WebConfig = field(default_factory=WebConfig)
     policy: OfficePolicy = field(default_factory=OfficePolicy)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         for device in self.devices:
@@ -92,9 +95,10 @@ def parse_config(text: str, source: str = "config.toml", base: Path | None = Non
     devices = parse_devices(checker, raw.get("devices"))
     web = parse_web(checker, raw.get("web"))
     policy = parse_policy(checker, raw)
+    notify = parse_notify(checker, raw.get("notify"), base)
     if checker.problems:
         raise ConfigError(checker.problems)
-    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy)
+    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, notify=notify)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:
