@@ -74,9 +74,17 @@ class SmtpChannel:
             try:
                 client.ehlo()
                 if settings.security == "starttls":
+                    if not client.has_extn("starttls"):
+                        raise PermanentDeliveryError(
+                            f"{self.where} does not offer STARTTLS; set [notify.smtp] security = \"ssl\" (port 465)"
+                            " or ask the mail administrator for TLS")
                     client.starttls(context=_tls_context(settings))
                     client.ehlo()
                 if settings.username:
+                    if not client.has_extn("auth"):
+                        raise PermanentDeliveryError(
+                            f"{self.where} offers no login (AUTH) on this connection; check [notify.smtp] security,"
+                            " or remove username for a relay that needs none")
                     client.login(settings.username, password or "")
             except BaseException:
                 client.close()
@@ -85,9 +93,11 @@ class SmtpChannel:
             raise PermanentDeliveryError(
                 f"{self.where} refused the login of {settings.username!r}: {exc.smtp_code} {_text(exc.smtp_error)}"
                 " (check [notify.smtp] username and the password's variable or file)") from None
-        except smtplib.SMTPNotSupportedError:
+        except UnicodeEncodeError:
+            # smtplib sends the login in ASCII only (AUTH PLAIN and LOGIN)
             raise PermanentDeliveryError(
-                f"{self.where} does not offer STARTTLS; set [notify.smtp] security = \"ssl\" (port 465) or ask for TLS") from None
+                "the SMTP user name or password has non-ASCII characters (such as Vietnamese letters), which the"
+                " mail login cannot carry; use an ASCII password") from None
         except ssl.SSLError as exc:
             raise DeliveryError(f"{self.where}: TLS failed: {exc.reason or exc} (for an internal CA set [notify.smtp] ca_file)") from None
         except (OSError, smtplib.SMTPException) as exc:

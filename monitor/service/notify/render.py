@@ -58,7 +58,8 @@ def render(name: str, lang: str, subject: str, **context: Any) -> Message:
         "subject": subject,
     }
     values = {**context, **helpers}
-    text = env.get_template(f"{name}.txt").render(values)
+    # one final newline, as the e-mail package writes the text part, so a preview matches
+    text = env.get_template(f"{name}.txt").render(values).rstrip("\n") + "\n"
     html = env.get_template(f"{name}.html").render(values)
     return Message(subject=subject, text=text, html=html)
 

@@ -13,6 +13,7 @@ import json
 import socket
 import subprocess
 import threading
+import warnings
 from datetime import date, datetime
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -29,13 +30,22 @@ from monitor.store import Store
 
 PASSWORD = "mat-khau-thu-nghiem"
 SMTP_USER = "chamcong@snv.gov.vn"
-SMTP_SECRET = "bí-mật-smtp-123"
+SMTP_SECRET = "bi-mat-smtp-123"  # smtplib logs in with ASCII only
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class _Controller(Controller):
+    def factory(self):  # noqa: ANN201 - aiosmtpd's hook
+        with warnings.catch_warnings():
+            # with implicit TLS (SMTPS) aiosmtpd cannot see that the session is encrypted
+            # and warns that AUTH without TLS is unsafe; here it is encrypted
+            warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+            return super().factory()
 
 
 class MailSink:
@@ -62,10 +72,11 @@ class MailSink:
 
             def authenticator(server, session, envelope, mechanism, data):  # noqa: ANN001 - aiosmtpd's signature
                 ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == secret
-                return AuthResult(success=ok)
+                return AuthResult(success=ok, handled=False)  # handled=False: the server answers 535
 
-            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=tls is not None)
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
+            # with implicit TLS the server cannot tell the session is encrypted: do not ask it to
+            kwargs.update(authenticator=authenticator, auth_required=True, auth_require_tls=tls is not None and not implicit_tls)
+        self.controller = _Controller(self, hostname="127.0.0.1", port=self.port, **kwargs)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 - aiosmtpd's hook
         self.entered.set()
