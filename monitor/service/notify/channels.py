@@ -23,7 +23,7 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
-from email.message import EmailMessage
+from email.message import Message as MailMessage
 from typing import Any
 
 from monitor.config.notify import SmtpSettings, WebhookSettings
@@ -104,7 +104,7 @@ class SmtpChannel:
             raise DeliveryError(f"cannot reach the mail server {self.where}: {_reason(exc)}") from None
         return client
 
-    def send(self, mail: EmailMessage) -> None:
+    def send(self, mail: MailMessage) -> None:
         """Hand one message to the server. A reused session is checked first (NOOP), so
         a message is never handed over twice in one call: a failure mid-way is left to
         the outbox's retry, which sends the same Message-ID."""

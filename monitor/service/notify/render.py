@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -71,15 +72,21 @@ def message_id(key: str, sender: str) -> str:
     return f"<notify.{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{domain}>"
 
 
-def email_message(message: Message, *, sender: str, to: str, name: str | None, key: str, date_header: Any) -> EmailMessage:
-    """The MIME message: text and HTML alternatives, UTF-8, an encoded subject."""
-    mail = EmailMessage()
-    mail["Subject"] = message.subject
-    mail["From"] = sender
-    mail["To"] = Address(display_name=name or "", addr_spec=to)
+def _address(text: str) -> str:
+    """``Name <addr>`` with the name RFC 2047 encoded when it is not ASCII."""
+    name, address = parseaddr(text)
+    return formataddr((name, address), charset="utf-8")
+
+
+def email_message(message: Message, *, sender: str, to: str, name: str | None, key: str, date_header: Any) -> MIMEMultipart:
+    """The MIME message: text and HTML alternatives, UTF-8, encoded headers."""
+    mail = MIMEMultipart("alternative")
+    mail["Subject"] = Header(message.subject, "utf-8")
+    mail["From"] = _address(sender)
+    mail["To"] = formataddr((name or "", to), charset="utf-8")
     mail["Date"] = format_datetime(date_header)
     mail["Message-ID"] = message_id(key, sender)
     mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: out-of-office replies stay away
-    mail.set_content(message.text, subtype="plain", charset="utf-8")
-    mail.add_alternative(message.html, subtype="html", charset="utf-8")
+    mail.attach(MIMEText(message.text, "plain", "utf-8"))
+    mail.attach(MIMEText(message.html, "html", "utf-8"))
     return mail
