@@ -54,7 +54,7 @@ def page_link(config: Config, path: str) -> str | None:
 
 
 def build_digest(store: Store, config: Config, calendar: UnitCalendar, unit_code: str, day: date, moment: datetime,
-                 variant: str, *, head: str | None = None) -> Digest:
+                 variant: str, *, head: str | None = None, memo: dict[str, Any] | None = None) -> Digest:
     """The digest of ``unit_code`` (and the units below it) on ``day`` at ``moment``.
 
     Its counts are :func:`day_summary` of the today page's rows for the unit."""
@@ -64,6 +64,7 @@ def build_digest(store: Store, config: Config, calendar: UnitCalendar, unit_code
         store=store, policy=config.policy, notify=config.notify, devices=config.devices, unit=unit,
         unit_codes=calendar.below(unit_code), unit_chain=calendar.chain(unit_code), day=day, moment=moment,
         variant=variant, rows=tuple(rows), previous_day=calendar.previous_working_day(unit_code, day), head=head,
+        memo={} if memo is None else memo,
     )
     sections = tuple(section for _name, source in DIGEST_SECTIONS.filled() if (section := source(context)) is not None)
     return Digest(

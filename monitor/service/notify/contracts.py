@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +32,9 @@ class DigestContext:
     rows: tuple[Mapping[str, Any], ...]  # day_report rows of the unit on the day
     previous_day: date | None  # the unit's previous working day
     head: str | None = None  # the username of the head it is for (None: a preview of the unit)
+    # shared by every digest of one run: a section computes an organisation-wide figure
+    # once (the month-to-date counts) instead of once per unit
+    memo: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -140,11 +140,14 @@ def late_section(ctx: DigestContext) -> Section | None:
     late = [row for row in ctx.rows if row["late_minutes"]]
     if not late:
         return None
-    month = Month.of(ctx.day)
-    counts = {
-        row["employee"]: row["late_count"]
-        for row in month_report(ctx.store, ctx.policy, month, ctx.unit["code"])
-    }
+    key = f"late_counts:{ctx.day.isoformat()}"
+    counts = ctx.memo.get(key)
+    if counts is None:
+        # the month report of every unit, once per run: one range read of the month
+        # instead of one per unit
+        counts = ctx.memo[key] = {
+            row["employee"]: row["late_count"] for row in month_report(ctx.store, ctx.policy, Month.of(ctx.day))
+        }
     people = [
         {"name": row["name"], "arrival": _hhmm(row["arrival"]), "minutes": row["late_minutes"],
          "month_count": counts.get(row["employee"], 1)}

@@ -142,11 +142,13 @@ class Notifier:
         if due and self.before_digests is not None:
             self.before_digests()
         digests: dict[tuple[str, str], Any] = {}
+        memo: dict[str, Any] = {}
         with store.write():
             for variant, unit, contact, key in due:
                 digest = digests.get((unit, variant))
                 if digest is None:
-                    digest = digests[(unit, variant)] = build_digest(store, self.config, calendar, unit, today, moment, variant)
+                    digest = digests[(unit, variant)] = build_digest(store, self.config, calendar, unit, today, moment, variant,
+                                                                      memo=memo)
                     outbox.queue_webhooks(key=f"digest:{variant}:{today.isoformat()}:{unit}", kind=DIGEST_KINDS[variant],
                                           subject=digest.subject("vi"), body=digest.webhook_body(self.config.site.name))
                 recipient = user_recipient(contact, self.notify.language)
