@@ -1,7 +1,8 @@
 """The only module that touches SQLite (through sqlite-utils).
 
 ``Store`` joins the parts: the punch log (:mod:`.punches`), the directory of units,
-employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`).
+employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`),
+the notification log and alert states (:mod:`.notify`).
 Keep every SQL statement behind this package so that a central PostgreSQL stays
 possible later.
 """

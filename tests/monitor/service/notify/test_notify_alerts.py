@@ -126,3 +126,41 @@ def test_the_collector_job_judges_then_sends(tmp_path, office, mail, clock) -> N
     assert judged and judged[0] > 0
     text = mail.to("hung@snv.gov.vn")[0].get_body(("plain",)).get_content()
     assert "Có mặt 3/4" in text and "Chưa chấm công: " not in text  # Anh's 07:46 punch was judged first
+
+
+def test_filled_reminder_hooks_reach_users_staff_and_a_role_once(tmp_path, office, mail, clock) -> None:
+    from monitor.service.notify.contracts import RecipientRef, Reminder
+    from monitor.service.notify.sources import REMINDERS
+
+    with Store(office, zone=ZONE, now=clock) as store:
+        store.upsert_employees([{"code": "NV001", "full_name": "Nguyễn Thị Lan", "unit_code": "SNV",
+                                 "email": "lan@snv.gov.vn"}], actor="test")
+        store.add_user("nhansu", "mat-khau-dai-du", role="hr", actor="test")
+        store.set_user_contact("nhansu", email="nhansu@ubnd.gov.vn", actor="test")
+
+    def explanations(ctx):
+        yield Reminder(key=f"explain:NV001:2026-11-25:{ctx.notify.days_before_deadline}d", to=RecipientRef("employee", "NV001"),
+                       title=("Nhắc giải trình đi muộn ngày 25/11/2026", "Explain your late arrival of 2026-11-25"),
+                       lines=(("Hạn nộp giải trình: 27/11/2026.", "Deadline: 2026-11-27."),))
+
+    def month(ctx):
+        yield Reminder(key="month:2026-11:SNV", to=RecipientRef("role", "hr"),
+                       title=("Tháng 11/2026 của Sở Nội vụ có thể trình duyệt", "November 2026 of SNV can be submitted"),
+                       link="https://chamcong.example.gov.vn/month?unit=SNV")
+
+    REMINDERS.provide("unexplained_violations", explanations)
+    REMINDERS.provide("month_submittable", month)
+    try:
+        config = office_config(tmp_path, office, port=mail.port, more=QUIET)
+        assert Notifier(config, now=clock).tick().reminders == 2
+        clock.now += timedelta(minutes=1)
+        assert Notifier(config, now=clock).tick().reminders == 0  # each occasion once
+    finally:
+        REMINDERS.provide("unexplained_violations", None)
+        REMINDERS.provide("month_submittable", None)
+    lan, hr = mail.wait_for(2)
+    assert (str(lan["To"]), lan["Subject"]) == ("Nguyễn Thị Lan <lan@snv.gov.vn>", "[Chấm công] Nhắc giải trình đi muộn ngày 25/11/2026")
+    assert "Hạn nộp giải trình: 27/11/2026." in lan.get_body(("plain",)).get_content()
+    assert str(hr["To"]).endswith("<nhansu@ubnd.gov.vn>")
+    assert "https://chamcong.example.gov.vn/month?unit=SNV" in hr.get_body(("plain",)).get_content()
+    assert [slot.name for slot in REMINDERS.hooks()] == ["unexplained_violations", "pending_requests", "month_submittable"]
