@@ -29,7 +29,7 @@ def receive(app: AppContext, host: str | None, port: int | None, verbose: bool) 
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app.store().close()  # fail now, with the fix, if the database is missing
     server = ReceiverServer(app.config, now=app.clock, host=host, port=port)
-    previous = signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.stop, daemon=True).start())
+    previous = signal.signal(signal.SIGTERM, lambda *_: server.stopping.set())
     click.echo(f"Receiving push clocks on {server.url}/iclock/ (Ctrl+C stops)", err=True)
     try:
         server.serve_forever()
@@ -37,8 +37,7 @@ def receive(app: AppContext, host: str | None, port: int | None, verbose: bool) 
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-        if not server.stopping.is_set():
-            server.stop()
+        server.stop()
 
 
 # --- devices ------------------------------------------------------------------------------

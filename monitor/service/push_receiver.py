@@ -376,6 +376,9 @@ class ReceiverServer:
                                f"{exc.strerror or exc} (another program has the port? change [push] port)") from None
         self.stopping = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._closing = threading.Lock()  # the loop closes its sockets; stop() must not write to a closed trigger
+        self._closed = False
+        self._stopped = False
 
     @property
     def url(self) -> str:
@@ -384,7 +387,7 @@ class ReceiverServer:
 
     def start(self) -> ReceiverServer:
         """Serve in background threads (``monitor run``, tests); :meth:`stop` ends them."""
-        for target, name in ((self.server.run, "push-receiver"), (self._sweep, "push-sweep")):
+        for target, name in ((self._serve, "push-receiver"), (self._sweep, "push-sweep")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -395,20 +398,34 @@ class ReceiverServer:
         sweeper = threading.Thread(target=self._sweep, name="push-sweep", daemon=True)
         sweeper.start()
         self._threads.append(sweeper)
-        self.server.run()
+        self._serve()
+
+    def _serve(self) -> None:
+        import waitress.wasyncore as wasyncore
+
+        server = self.server
+        try:
+            while not self.stopping.is_set():
+                wasyncore.loop(timeout=1.0, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+        finally:
+            # the sockets belong to this loop: closed here, once, never from another thread
+            with self._closing:
+                wasyncore.close_all(server._map)
+                self._closed = True
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop listening, let running requests finish, close the connections."""
-        import waitress.wasyncore as wasyncore
-
-        self.stopping.set()
-        server = self.server
-        # the socket map belongs to the serving thread: close it from there
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        with self._closing:
+            if self._stopped:
+                return
+            self._stopped = True
+            self.stopping.set()
+            if not self._closed:
+                self.server.pull_trigger()  # wakes the loop's poll at once
         for thread in self._threads:
             if thread is not threading.current_thread():
                 thread.join(timeout)
-        server.task_dispatcher.shutdown(timeout=timeout)
+        self.server.task_dispatcher.shutdown(timeout=timeout)
         self.receiver.close()
 
     def _sweep(self) -> None:
