@@ -44,3 +44,18 @@ def test_errors_name_the_key_and_line(text: str, problem: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_config(text)
     assert caught.value.problems == [problem]
+
+
+def test_every_key_is_documented_in_the_example() -> None:
+    from pathlib import Path
+
+    from monitor.config import load_config
+    from monitor.config.push import DEVICE_KEYS, PUSH_KEYS
+
+    example = Path(__file__).resolve().parents[3] / "config.example.toml"
+    text = example.read_text(encoding="utf-8")
+    section = text[text.index("\n[push]\n"):]
+    for key in sorted((PUSH_KEYS | DEVICE_KEYS) - {"devices"}):
+        assert f"\n{key} = " in section or f"\n# {key} = " in section, f"{key} is not documented in config.example.toml"
+    assert "[push.devices." in section
+    assert load_config(example).push.enabled is False  # copying the example opens no port
