@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import resource
 import signal
 import socket
@@ -27,7 +28,6 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,11 +82,13 @@ def prepare(folder: Path, port: int, sns: list[str]) -> Path:
     return config_path
 
 
-def start_receiver(config_path: Path, port: int) -> subprocess.Popen:
+def start_receiver(config_path: Path, port: int, log_path: Path) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("MONITOR_DATABASE", None)
-    process = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config_path), "receive"],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # its log goes to a file: a pipe nobody reads would fill up and stall the receiver
+    with log_path.open("wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "monitor", "--config", str(config_path), "receive"],
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -94,7 +96,7 @@ def start_receiver(config_path: Path, port: int) -> subprocess.Popen:
                 return process
         except OSError:
             if process.poll() is not None:
-                raise SystemExit(f"monitor receive exited: {process.stderr.read().decode()}")
+                raise SystemExit(f"monitor receive exited: {log_path.read_text(errors='replace')}")
             time.sleep(0.05)
     process.kill()
     raise SystemExit("monitor receive did not listen within 30 s")
@@ -105,8 +107,8 @@ def main() -> None:
     parser.add_argument("--realtime", type=int, default=200, help="clocks pushing realtime punches")
     parser.add_argument("--backfills", type=int, default=5, help="clocks uploading a backfill at once")
     parser.add_argument("--lines", type=int, default=20_000, help="lines of each backfill")
-    parser.add_argument("--rounds", type=int, default=10, help="realtime punches per clock, at least")
-    parser.add_argument("--pace", type=float, default=1.0, help="seconds between a realtime clock's punches")
+    parser.add_argument("--rounds", type=int, default=6, help="realtime punches per clock, at least")
+    parser.add_argument("--pace", type=float, default=5.0, help="seconds between a realtime clock's punches (5: a queue at every clock)")
     args = parser.parse_args()
 
     realtime_sns = [f"RT{n:08d}" for n in range(args.realtime)]
@@ -122,7 +124,7 @@ def main() -> None:
                      for n, sn in enumerate(backfill_sns)]
         realtime = [TimedClock(url, PushDevice(sn, users=30, records=0, seed=1000 + n), kind="realtime",
                                timings=timings, timeout=30.0) for n, sn in enumerate(realtime_sns)]
-        receiver = start_receiver(config_path, port)
+        receiver = start_receiver(config_path, port, folder / "receive.log")
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         backfills_done = threading.Event()
         start = threading.Barrier(len(realtime) + len(backfills) + 1)
@@ -136,23 +138,27 @@ def main() -> None:
                     errors.append(f"{clock.device.sn}: {clock.last_error}")
                     time.sleep(0.5)  # a clock waits ErrorDelay before it tries again
 
-        def run_realtime(clock: TimedClock) -> None:
+        def run_realtime(clock: TimedClock, phase: float) -> None:
             start.wait()
+            time.sleep(phase)  # clocks are not in step: each starts somewhere in its first period
             clock.init()
             rounds = 0
             pins = [user.user_id for user in clock.device.users]
+            next_round = time.monotonic()
             while rounds < args.rounds or not backfills_done.is_set():
                 clock.punch(pins[rounds % len(pins)])
                 clock.upload_pending()
                 if rounds % 3 == 0:
                     clock.heartbeat()
                 rounds += 1
-                backfills_done.wait(args.pace)
+                next_round += args.pace
+                time.sleep(max(0.0, next_round - time.monotonic()))
             while clock.device.pending():
                 clock.upload_pending()
 
         threads = [threading.Thread(target=run_backfill, args=(c,)) for c in backfills]
-        threads += [threading.Thread(target=run_realtime, args=(c,)) for c in realtime]
+        phases = random.Random(7)
+        threads += [threading.Thread(target=run_realtime, args=(c, phases.uniform(0, args.pace))) for c in realtime]
         for thread in threads:
             thread.start()
         start.wait()
@@ -182,6 +188,7 @@ def main() -> None:
                 lost += len(expected - set(found))
                 duplicated += len(found) - len(set(found))
             chain = store.verify_chain()
+        warnings = [line for line in (folder / "receive.log").read_text(errors="replace").splitlines() if " WARNING " in line]
         backfill_lines = args.backfills * args.lines
 
     print(f"push receiver: {args.realtime} realtime clocks + {args.backfills} backfills of {args.lines:,} lines, 127.0.0.1")
@@ -201,6 +208,8 @@ def main() -> None:
           f"hash chain {'intact' if chain.ok else 'BROKEN'})   (target 0 and 0)")
     if errors:
         print(f"  {len(errors)} failed upload(s), resent: {errors[0]}")
+    if warnings:
+        print(f"  the receiver logged {len(warnings)} warning(s), e.g. {warnings[0]}")
 
 
 if __name__ == "__main__":

@@ -115,6 +115,10 @@ class PushReceiver:
         self._stores_lock = threading.Lock()
         self._touched: dict[str, tuple[float, str | None]] = {}  # sn -> (monotonic, status reason written)
         self._registry_key: bytes | None = None
+        self._offsets_written: dict[str, float] = {}
+        # One writer at a time, handed over by a lock: SQLite's own wait for its write
+        # lock sleeps in steps of up to 100 ms, which is most of a request's budget.
+        self._writer = threading.Lock()
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -175,8 +179,12 @@ class PushReceiver:
             # newer firmware's answer to DATA QUERY; its body is not known yet, so it is
             # not acknowledged either: the clock keeps the records (docs/adms.md)
             return Reply(501, "querydata is not read by this server")
+        body = self._body(environ, method)
+        with self._writer:
+            return self._answer(kind, query, body, environ.get("REMOTE_ADDR"))
+
+    def _answer(self, kind: Endpoint, query: PushQuery, body: bytes, address: str | None) -> Reply:
         store = self.store()
-        address = environ.get("REMOTE_ADDR")
         row = store.push_device(query.sn)
         if row is None:
             try:
@@ -191,7 +199,6 @@ class PushReceiver:
             return Reply(403, "this clock is not accepted by this server")
         if row["comm_key"] and not hmac.compare_digest((query.comkey or "").encode(), row["comm_key"].encode()):
             return Reply(401, "wrong or missing ComKey for this clock")
-        body = self._body(environ, method)
         accepted = row["state"] == "accepted"
         settings = self.push.settings(row["device_id"]) if accepted else self.push.defaults
         handler = {
@@ -225,6 +232,14 @@ class PushReceiver:
             return
         store.touch_push_device(sn, address=address, push_version=push_version, info=info, status_reason=reason)
         self._touched[sn] = (moment, reason)
+
+    def _offset_due(self, sn: str) -> bool:
+        """An unchanged offset is written again (its check time) at most every TOUCH_SECONDS."""
+        moment = self.monotonic()
+        if moment - self._offsets_written.get(sn, float("-inf")) < TOUCH_SECONDS:
+            return False
+        self._offsets_written[sn] = moment
+        return True
 
     def _options(self, settings: PushDeviceSettings) -> PushOptions:
         push = self.push
@@ -278,10 +293,11 @@ class PushReceiver:
             last_seen = datetime.fromisoformat(row["last_seen_at"])
             in_touch = (now - last_seen).total_seconds() <= 3 * self.push.delay + TOUCH_SECONDS
             offset = measure_push_offset(batch.punches, wall_time(now), realtime=in_touch)
-            if offset is not None:
+            stored_offset = (store.device_row(device_id) or {}).get("clock_offset_seconds")
+            if offset is None:
+                offset = stored_offset
+            elif offset != stored_offset or self._offset_due(sn):
                 store.record_clock_offset(device_id, offset)
-            else:
-                offset = (store.device_row(device_id) or {}).get("clock_offset_seconds")
             suspect = settings.clock_suspect(offset)
             report = store_attlog(store, sn, device_id, batch, clock_suspect=suspect)
             reasons = []
