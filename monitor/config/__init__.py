@@ -37,12 +37,15 @@ from monitor.config.core import (
 )
 from monitor.config.policy import SECTIONS as POLICY_SECTIONS
 from monitor.config.policy import parse_policy
+from monitor.config.push import PushConfig, PushDeviceSettings, parse_push
 from monitor.engine.policy import OfficePolicy
 from monitor.errors import ConfigError, NotFound
 
 __all__ = [
     "Config",
     "DeviceConfig",
+    "PushConfig",
+    "PushDeviceSettings",
     "SiteConfig",
     "StorageConfig",
     "WebConfig",
@@ -52,7 +55,7 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-CORE_SECTIONS = ("site", "storage", "devices", "web")
+CORE_SECTIONS = ("site", "storage", "devices", "web", "push")
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Config:
     devices: tuple[DeviceConfig, ...] = ()
     web: WebConfig = field(default_factory=WebConfig)
     policy: OfficePolicy = field(default_factory=OfficePolicy)
+    push: PushConfig = field(default_factory=PushConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         for device in self.devices:
@@ -92,9 +96,10 @@ def parse_config(text: str, source: str = "config.toml", base: Path | None = Non
     devices = parse_devices(checker, raw.get("devices"))
     web = parse_web(checker, raw.get("web"))
     policy = parse_policy(checker, raw)
+    push = parse_push(checker, raw.get("push"))
     if checker.problems:
         raise ConfigError(checker.problems)
-    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy)
+    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, push=push)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:

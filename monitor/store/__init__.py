@@ -1,7 +1,7 @@
 """The only module that touches SQLite (through sqlite-utils).
 
 ``Store`` joins the parts: the punch log (:mod:`.punches`), the directory of units,
-employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`).
+employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`), push clocks (:mod:`.push`).
 Keep every SQL statement behind this package so that a central PostgreSQL stays
 possible later.
 """
@@ -12,11 +12,12 @@ from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
+from monitor.store.push import PushStore
 from monitor.store.results import ResultStore
 
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore):
     """The attendance database."""
 

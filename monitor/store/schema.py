@@ -230,3 +230,66 @@ def m002_engine(db: Database) -> None:
         ) WITHOUT ROWID"""
     )
     db.execute("CREATE INDEX idx_leave_active ON leave(employee_code, date_to) WHERE removed_at IS NULL")
+
+
+@migrations()
+def m006_push(db: Database) -> None:
+    """Clocks that push (ADMS/iclock): onboarding by serial number, what a clock sent
+    while it waited for approval, its operation log, and commands sent on heartbeats."""
+    # state: waiting (called in, nothing attributed), accepted (device_id set), rejected
+    db.execute(
+        """
+        CREATE TABLE push_devices (
+            sn TEXT PRIMARY KEY,
+            state TEXT NOT NULL DEFAULT 'waiting',
+            device_id TEXT UNIQUE,
+            comm_key TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            last_address TEXT,
+            push_version TEXT,
+            info TEXT,
+            attlog_stamp TEXT,
+            operlog_stamp TEXT,
+            lines_refused INTEGER NOT NULL DEFAULT 0,
+            last_refusal TEXT,
+            decided_by TEXT,
+            decided_at TEXT,
+            decision_reason TEXT
+        )"""
+    )
+    # uploads of a clock waiting for approval, kept as sent: parsed with the clock's
+    # settings when it is accepted, deleted when it is rejected
+    db.execute(
+        """
+        CREATE TABLE push_held (
+            id INTEGER PRIMARY KEY,
+            sn TEXT NOT NULL REFERENCES push_devices(sn),
+            table_name TEXT NOT NULL,
+            stamp TEXT,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_push_held_sn ON push_held(sn, id)")
+    # OPLOG lines; a resent upload must not add them twice
+    db.execute(
+        """
+        CREATE TABLE device_operations (
+            id INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            done_at TEXT NOT NULL,
+            code INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            admin TEXT NOT NULL,
+            objects TEXT NOT NULL,
+            tamper INTEGER NOT NULL DEFAULT 0,
+            raw TEXT,
+            received_at TEXT NOT NULL,
+            UNIQUE (device_id, done_at, code, admin, objects)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_device_operations_tamper ON device_operations(tamper, done_at) WHERE tamper = 1")
+    # a push clock fetches its commands on a heartbeat: when one was handed over
+    db.execute("ALTER TABLE device_commands ADD COLUMN sent_at TEXT")
+    db.execute("CREATE INDEX idx_device_commands_pending ON device_commands(device_id, id) WHERE done_at IS NULL")
