@@ -11,12 +11,13 @@ from __future__ import annotations
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
+from monitor.store.month_close import MonthCloseStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.results import ResultStore
 
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, MonthCloseStore):
     """The attendance database."""
 
