@@ -19,7 +19,7 @@ from monitor.service.month_close import (
 from monitor.store import Store
 from tests.monitor.engine_helpers import add_punches
 from monitor.service.evaluation import Evaluation
-from tests.monitor.service.month_helpers import (
+from tests.monitor.month_helpers import (
     NOW,
     OCTOBER,
     TODAY,

@@ -11,7 +11,7 @@ from monitor.service.evaluation import Evaluation
 from monitor.service.month_close import take_step, unit_month
 from monitor.store import Store
 from tests.monitor.engine_helpers import OFFICE_TOML, ZONE, add_punches, parse_policy
-from tests.monitor.service.month_helpers import NOW, OCTOBER, TODAY, bring_to, day_row
+from tests.monitor.month_helpers import NOW, OCTOBER, TODAY, bring_to, day_row
 
 LOCK_NAMED = r"2026-10 of unit SNV is locked \(by nhansu on 2026-11-26 09:00\)"
 
