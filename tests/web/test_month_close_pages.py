@@ -78,7 +78,7 @@ def test_a_refused_step_says_why(client, auth) -> None:
 
 def test_hr_submits_then_reopens_with_a_reason_in_the_browser(live_server: str, page) -> None:
     log_in(page, live_server, "nhansu")
-    page.get_by_role("link", name="Khoá sổ tháng").click()
+    page.get_by_role("link", name="Khoá sổ", exact=True).click()
     page.get_by_label("Tháng").fill("2026-10")
     page.get_by_role("button", name="Xem").click()
     row = page.locator("#close tr[data-unit='SNV']")
