@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "monitor.cli.evaluate",
     "monitor.cli.export",
     "monitor.cli.push",
+    "monitor.cli.month",
 ]
 
 

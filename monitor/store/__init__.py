@@ -11,6 +11,7 @@ from __future__ import annotations
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
+from monitor.store.month_close import MonthCloseStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
 from monitor.store.results import ResultStore
@@ -18,6 +19,6 @@ from monitor.store.results import ResultStore
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore):
     """The attendance database."""
 

@@ -293,3 +293,41 @@ def m006_push(db: Database) -> None:
     # a push clock fetches its commands on a heartbeat: when one was handed over
     db.execute("ALTER TABLE device_commands ADD COLUMN sent_at TEXT")
     db.execute("CREATE INDEX idx_device_commands_pending ON device_commands(device_id, id) WHERE done_at IS NULL")
+
+
+@migrations()
+def m007_month_close(db: Database) -> None:
+    """Closing the month per unit: its state, every step with who and when, and the
+    punch log's chain head at each lock (issue 10)."""
+    # one row per unit and month that ever left 'open'; no row means open
+    db.execute(
+        """
+        CREATE TABLE month_close (
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            month TEXT NOT NULL,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (unit_code, month)
+        ) WITHOUT ROWID"""
+    )
+    # the history: never updated or deleted; a reopen adds a row and keeps the locks before it
+    db.execute(
+        """
+        CREATE TABLE month_close_steps (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL,
+            month TEXT NOT NULL,
+            step TEXT NOT NULL,
+            from_state TEXT NOT NULL,
+            to_state TEXT NOT NULL,
+            username TEXT NOT NULL,
+            full_name TEXT,
+            role TEXT NOT NULL,
+            at TEXT NOT NULL,
+            reason TEXT,
+            chain_head TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_month_close_steps ON month_close_steps(unit_code, month, id)")
+    db.execute("CREATE INDEX idx_month_close_locked ON month_close(month, unit_code) WHERE state = 'locked'")
+    db.execute("CREATE INDEX idx_audit_at ON audit(at)")
