@@ -135,26 +135,22 @@ def month_summary():
     return render_template("pages/month.html", month=month, rows=rows, unit=unit, units=units)
 
 
-@bp.route("/month/timesheet.xlsx")
+@bp.route("/month/timesheet.xlsx", defaults={"file_format": "xlsx"})
+@bp.route("/month/timesheet.pdf", defaults={"file_format": "pdf"})
 @login_required
-def timesheet_xlsx():
-    """The month's Bảng chấm công (C01-HD) for the units the user may see."""
-    from io import BytesIO
-
-    from monitor.reports.timesheet import build_timesheets
-    from monitor.reports.timesheet_xlsx import write_timesheets
+def timesheet_xlsx(file_format: str):
+    """The month's Bảng chấm công (C01-HD) for the units the user may see, XLSX or PDF."""
+    from monitor.reports.timesheet_export import MEDIA_TYPES, export_timesheet
 
     month = _month_arg()
     unit = request.args.get("unit") or None
     _units, allowed = units_in_view(unit)
-    policy = _policy()
-    sheets = [s for s in build_timesheets(get_store(), month, policy.leave, unit) if allowed is None or s.unit_code in allowed]
-    buffer = BytesIO()
-    write_timesheets(sheets, buffer, organisation=state().config.site.name, symbols=policy.leave)
+    data, _sheets = export_timesheet(get_store(), month, _policy().leave, file_format=file_format,
+                                     organisation=state().config.site.name, now=now(), unit=unit, allowed=allowed)
     return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=bang-cham-cong-{month}{'-' + unit if unit else ''}.xlsx"},
+        data,
+        mimetype=MEDIA_TYPES[file_format],
+        headers={"Content-Disposition": f"attachment; filename=bang-cham-cong-{month}{'-' + unit if unit else ''}.{file_format}"},
     )
 
 

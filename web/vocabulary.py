@@ -6,6 +6,7 @@ WORDS = [
     _l("admin"),
     _l("hr"),
     _l("manager"),
+    _l("timekeeper"),
     _l("online"),
     _l("offline"),
     _l("error"),

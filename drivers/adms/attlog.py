@@ -20,8 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
-from drivers.adms.limits import MAX_ATTLOG_LINE_CHARS, MAX_BODY_BYTES, MAX_PIN_CHARS, check_body
-from drivers.adms.text import LineError, LineRefused, decode_body, excerpt, has_control, numbered_lines
+from drivers.adms.limits import (
+    MAX_ATTLOG_LINE_CHARS,
+    MAX_BODY_BYTES,
+    MAX_PIN_CHARS,
+    check_body,
+)
+from drivers.adms.text import (
+    LineError,
+    LineRefused,
+    check_line,
+    decode_body,
+    excerpt,
+    numbered_lines,
+)
 from drivers.base import Punch
 
 # the project's states (drivers.base.Punch.state)
@@ -125,12 +137,7 @@ def _fields(line: str) -> list[str]:
 
 def _punch(line: str, table: Mapping[int, int], verify_modes: Mapping[int, int] | None,
            years: tuple[int, int], epoch_zone: tzinfo | None, max_line: int) -> Punch:
-    if len(line) > max_line:
-        raise LineRefused(f"line longer than {max_line} characters")
-    if "\ufffd" in line:
-        raise LineRefused("not UTF-8 text")
-    if has_control(line):
-        raise LineRefused("control character in the line")
+    check_line(line, max_line)
     fields = _fields(line)
     pin = fields[0]
     if not pin:

@@ -14,8 +14,20 @@ from datetime import datetime
 from enum import IntEnum
 
 from drivers.adms.attlog import DEFAULT_YEARS, parse_punch_time
-from drivers.adms.limits import MAX_BODY_BYTES, MAX_OPERLOG_LINE_CHARS, MAX_PIN_CHARS, check_body
-from drivers.adms.text import LineError, LineRefused, decode_body, excerpt, has_control, numbered_lines
+from drivers.adms.limits import (
+    MAX_BODY_BYTES,
+    MAX_OPERLOG_LINE_CHARS,
+    MAX_PIN_CHARS,
+    check_body,
+)
+from drivers.adms.text import (
+    LineError,
+    LineRefused,
+    check_line,
+    decode_body,
+    excerpt,
+    numbered_lines,
+)
 from drivers.base import DeviceUser
 
 
@@ -128,12 +140,7 @@ def parse_operlog(
 
 
 def _line(batch: OperlogBatch, line: str, years: tuple[int, int], max_line: int) -> None:
-    if len(line) > max_line:
-        raise LineRefused(f"line longer than {max_line} characters")
-    if "\ufffd" in line:
-        raise LineRefused("not UTF-8 text")
-    if has_control(line):
-        raise LineRefused("control character in the line")
+    check_line(line, max_line)
     tag, _, rest = line.strip(" ").partition(" ")
     if tag == "USER":
         batch.users.append(_user(parse_fields(rest)))

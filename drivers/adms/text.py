@@ -54,6 +54,16 @@ def numbered_lines(text: str) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
+def check_line(line: str, max_line: int) -> None:
+    """Refuse a line too long, not UTF-8, or with control characters (other than TAB)."""
+    if len(line) > max_line:
+        raise LineRefused(f"line longer than {max_line} characters")
+    if "\ufffd" in line:
+        raise LineRefused("not UTF-8 text")
+    if has_control(line):
+        raise LineRefused("control character in the line")
+
+
 def has_control(text: str) -> bool:
     """Whether ``text`` holds a control character other than TAB."""
     return _CONTROL.search(text) is not None

@@ -38,6 +38,8 @@ COMMAND_MODULES = [
     "monitor.cli.leave",
     "monitor.cli.evaluate",
     "monitor.cli.export",
+    "monitor.cli.push",
+    "monitor.cli.month",
     "monitor.cli.notify",
 ]
 

@@ -3,7 +3,9 @@
 It builds a made-up provincial office, starts a simulated ZKTeco clock at the gate
 (speaking the real protocol over TCP on 127.0.0.1), imports a commune's USB-drive
 export as HR would, pulls and judges everything, then runs the collector (``monitor
-run``, its own process) and the web site (``monitor serve``) until Ctrl+C.
+run``, its own process, with the push receiver) and the web site (``monitor serve``)
+until Ctrl+C. A simulated push clock in the lobby calls the receiver and waits for an
+administrator to accept it.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from monitor.imports.sample_data import (
 )
 
 GATE, COMMUNE = "cong-chinh", "xa-an-binh"
+LOBBY_SN, LOBBY, LOBBY_USERS = "DEMO7230100001", "sanh", 8
 COMMUNE_UNIT = "XA-AN"
 
 DEMO_CONFIG = """# Demo configuration written by 'monitor demo' (a made-up office, a simulated clock).
@@ -64,6 +67,14 @@ protocol = "zkteco"
 port = "tcp://127.0.0.1:{clock_port}"
 unit = "UBND"
 poll_seconds = 60
+
+# A push clock in the lobby calls this receiver ('monitor run' starts it); it waits for
+# approval on the devices page.
+[push]
+host = "127.0.0.1"
+port = {push_port}
+delay = 10
+error_delay = 10
 
 # Office hours: summer and winter, five minutes' grace (made-up, like every value here).
 [schedules.default]
@@ -131,7 +142,8 @@ def demo(app: AppContext, folder: Path, employee_count: int, web_port: int, no_s
     try:
         clock_port = int(simulator.url.rsplit(":", 1)[1])
         config_path = folder / "config.toml"
-        config_path.write_text(DEMO_CONFIG.format(web_port=web_port, clock_port=clock_port, gate=GATE), encoding="utf-8")
+        config_path.write_text(DEMO_CONFIG.format(web_port=web_port, clock_port=clock_port, gate=GATE,
+                                                  push_port=free_port()), encoding="utf-8")
         app.config_path = config_path
         app.__dict__.pop("config", None)  # the demo has its own config
         config = load_config(config_path)
@@ -174,13 +186,36 @@ def demo(app: AppContext, folder: Path, employee_count: int, web_port: int, no_s
             _print_today(store, app.now().date())
             report = store.verify_chain()
             click.echo(f"Punch log hash chain: {'intact' if report.ok else 'BROKEN'} over {report.rows} punches.")
+        lobby = _lobby_clock(app, config)
+        click.echo(f"A push clock (SN {LOBBY_SN}) called the receiver and waits for approval with "
+                   f"{lobby.device.next_seq - 1} punches held: accept it on the devices page, or with\n"
+                   f"  monitor --config {config_path} devices accept {LOBBY_SN} --id {LOBBY} --unit UBND")
 
         if no_serve:
             click.echo(f"\nTry: monitor --config {config_path} report day --date {end.isoformat()}")
             return
-        _serve(app, config_path, config, folder, password)
+        _serve(app, config_path, config, folder, password, lobby)
     finally:
         simulator.stop()
+
+
+def _lobby_clock(app: AppContext, config):
+    """The lobby's push clock: it calls a receiver on the demo database and uploads its
+    history, which is held until an administrator accepts the clock."""
+    from drivers.simulators.adms import PushClock, PushDevice
+    from monitor.service.push_receiver import ReceiverServer
+
+    device = PushDevice(LOBBY_SN, users=LOBBY_USERS, records=LOBBY_USERS * 20, seed=11,
+                        now=lambda: wall_time(app.now()))
+    receiver = ReceiverServer(config, now=app.clock).start()
+    try:
+        clock = PushClock(receiver.url, device, timeout=10.0)
+        clock.init()
+        clock.heartbeat()
+        clock.upload_pending()
+    finally:
+        receiver.stop()
+    return clock
 
 
 def _write_enrollments(path: Path, gate_pins: dict[str, str], in_commune) -> None:
@@ -191,6 +226,8 @@ def _write_enrollments(path: Path, gate_pins: dict[str, str], in_commune) -> Non
         writer.writerow(["device_id", "device_user_id", "employee_code"])
         for code, pin in gate_pins.items():
             writer.writerow([GATE, pin, code])
+        for code, pin in list(gate_pins.items())[:LOBBY_USERS]:  # the lobby clock's users, ready for its acceptance
+            writer.writerow([LOBBY, pin, code])
         for person in in_commune[:-1]:  # the last one is not enrolled yet: their punches wait as unknown
             writer.writerow([COMMUNE, person.pin, person.code])
 
@@ -209,7 +246,7 @@ def _print_today(store, today: date) -> None:
         click.echo(f"  {row['name']} ({row['unit']}) arrived {row['arrival']}, {row['late_minutes']} min late")
 
 
-def _serve(app: AppContext, config_path: Path, config, folder: Path, password: str) -> None:
+def _serve(app: AppContext, config_path: Path, config, folder: Path, password: str, lobby) -> None:
     """The collector in its own process, the web site in this one, until Ctrl+C."""
     from waitress import serve
 
@@ -227,11 +264,25 @@ def _serve(app: AppContext, config_path: Path, config, folder: Path, password: s
     click.echo(f"  admin / {password}      (everything)")
     click.echo(f"  truong-snv / {password} (a manager: Sở Nội vụ only)")
     click.echo(f"  (the password is also in {folder}/admin-password.txt; Ctrl+C stops the demo)")
+    import threading
+
+    from drivers.simulators.adms import PushClock
+    from drivers.simulators.adms import run as run_push_clock
+
+    # the lobby clock goes on calling the collector's receiver: a punch every few minutes
+    receiver_url = f"http://{config.push.host}:{config.push.port}"
+    stop_lobby = threading.Event()
+    lobby_thread = threading.Thread(target=run_push_clock, args=(receiver_url, LOBBY_SN, stop_lobby),
+                                    kwargs={"clock": PushClock(receiver_url, lobby.device), "punch_every": 180.0},
+                                    daemon=True)
+    lobby_thread.start()
     try:
         serve(create_app(config, now=app.clock), host=config.web.host, port=config.web.port, threads=config.web.threads)
     except KeyboardInterrupt:
         pass
     finally:
+        stop_lobby.set()
+        lobby_thread.join(10)
         collector.terminate()
         try:
             collector.wait(timeout=10)

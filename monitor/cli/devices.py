@@ -256,9 +256,17 @@ def devices_listen(app: AppContext, device_id: str, count: int | None, seconds: 
 @click.argument("device_id")
 @pass_app
 def devices_sync_time(app: AppContext, device_id: str) -> None:
-    """Set the device clock to the host clock; shows the offset before and after."""
+    """Set the device clock to the host clock; shows the offset before and after.
+    For a push clock the request is queued for its next heartbeat."""
     from monitor.service.clock_sync import sync_clock
+    from monitor.service.push_devices import ask_if_push_clock
 
+    if device_id not in {d.id for d in app.config.devices}:
+        with app.store() as store:
+            queued = ask_if_push_clock(store, device_id, "sync-time", actor=app.actor)
+        if queued is not None:  # a push clock is reached only through its heartbeat
+            click.echo(f"Queued request {queued}: {device_id} sets its clock to the server's on its next heartbeat.")
+            return
     device = app.config.device(device_id)
     try:
         store = app.store()

@@ -17,8 +17,9 @@ from monitor.cli import AppContext, pass_app
 @pass_app
 def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> None:
     """Collect punches: pull clocks that keep a log every poll_seconds, listen to
-    readers that do not, judge new and changed days, and carry out device requests
-    made on the web site. Runs until stopped (Ctrl+C or SIGTERM)."""
+    readers that do not, receive clocks that push (when [push] is configured), judge
+    new and changed days, and carry out device requests made on the web site. Runs
+    until stopped (Ctrl+C or SIGTERM)."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from monitor.service.collector import Collector, schedule
@@ -43,6 +44,7 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
+    receiver = _start_receiver(app)
     collector.start_live()
     click.echo(
         f"Collecting from {len(collector.plan.pulled)} clock(s) and {len(collector.plan.live)} live reader(s) "
@@ -55,6 +57,19 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
         pass
     finally:
         collector.stop_live()
+        if receiver is not None:
+            receiver.stop()
+
+
+def _start_receiver(app: AppContext):
+    """The push receiver beside the collector, when [push] is configured."""
+    if not app.config.push.enabled:
+        return None
+    from monitor.service.push_receiver import ReceiverServer
+
+    receiver = ReceiverServer(app.config, now=app.clock).start()
+    click.echo(f"Receiving push clocks on {receiver.url}/iclock/", err=True)
+    return receiver
 
 
 def _evaluator(app: AppContext):

@@ -74,13 +74,13 @@ def config_check(ctx: click.Context, file: Path | None) -> None:
 
 @click.group()
 def users() -> None:
-    """Web users: admin, hr, manager (a manager sees only their units)."""
+    """Web users: admin, hr, manager, timekeeper (a manager or timekeeper sees only their units)."""
 
 
 @users.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), required=True)
-@click.option("--unit", "units", multiple=True, help="Unit code a manager is responsible for (repeatable).")
+@click.option("--unit", "units", multiple=True, help="Unit code a manager or timekeeper is responsible for (repeatable).")
 @click.option("--name", "full_name", help="Full name, shown on pages.")
 @click.option("--email", help="E-mail address for digests, alerts and reminders (see 'monitor users set').")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path))

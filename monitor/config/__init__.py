@@ -38,12 +38,15 @@ from monitor.config.core import (
 from monitor.config.notify import NotifyConfig, parse_notify
 from monitor.config.policy import SECTIONS as POLICY_SECTIONS
 from monitor.config.policy import parse_policy
+from monitor.config.push import PushConfig, PushDeviceSettings, parse_push
 from monitor.engine.policy import OfficePolicy
 from monitor.errors import ConfigError, NotFound
 
 __all__ = [
     "Config",
     "DeviceConfig",
+    "PushConfig",
+    "PushDeviceSettings",
     "NotifyConfig",
     "SiteConfig",
     "StorageConfig",
@@ -54,7 +57,7 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-CORE_SECTIONS = ("site", "storage", "devices", "web", "notify")
+CORE_SECTIONS = ("site", "storage", "devices", "web", "push", "notify")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Config:
     devices: tuple[DeviceConfig, ...] = ()
     web: WebConfig = field(default_factory=WebConfig)
     policy: OfficePolicy = field(default_factory=OfficePolicy)
+    push: PushConfig = field(default_factory=PushConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
@@ -95,10 +99,12 @@ def parse_config(text: str, source: str = "config.toml", base: Path | None = Non
     devices = parse_devices(checker, raw.get("devices"))
     web = parse_web(checker, raw.get("web"))
     policy = parse_policy(checker, raw)
+    push = parse_push(checker, raw.get("push"))
     notify = parse_notify(checker, raw.get("notify"), base)
     if checker.problems:
         raise ConfigError(checker.problems)
-    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, notify=notify)
+    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, push=push,
+                  notify=notify)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:

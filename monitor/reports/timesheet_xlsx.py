@@ -5,11 +5,19 @@ form number and circular), the title and month, columns A, B, C, the days of the
 (days off shaded), the three totals 32–34, a "Cộng" row, the signature block and the
 symbol legend. The circular is a parameter: the form's code survived Circular 24/2024
 but whether its legend did is unconfirmed (shared reference, vietnam.md §3.3).
+
+The signature block carries the names and dates of those who submitted, confirmed and
+approved the unit's month; a locked month adds the lock's date and the punch log's
+chain head. The workbook is reproducible: its properties and every zip entry carry one
+given moment (the lock's, for a locked month), so the same data gives the same bytes.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import re
+import zipfile
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
 from io import BytesIO
 from pathlib import Path
 
@@ -18,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from monitor.engine.leave import LeaveConfig
+from monitor.reports.sign_off import Signature, SignOff
 from monitor.reports.timesheet import UnitTimesheet, legend
 
 DEFAULT_CIRCULAR = "Ban hành kèm theo Thông tư số 107/2017/TT-BTC ngày 10/10/2017 của Bộ Tài chính"
@@ -45,19 +54,62 @@ def write_timesheets(
     organisation: str,
     symbols: LeaveConfig,
     circular: str = DEFAULT_CIRCULAR,
+    sign_offs: Mapping[str, SignOff] | None = None,
+    moment: datetime | None = None,
 ) -> None:
-    """Write one worksheet per unit timesheet to ``target`` (a path or a buffer)."""
+    """Write one worksheet per unit timesheet to ``target`` (a path or a buffer).
+
+    ``sign_offs``: unit code → who signed its month. ``moment``: the time the workbook
+    says it was made (default now); the same data and moment give the same bytes.
+    """
+    sign_offs = sign_offs or {}
+    moment = moment or datetime.now(timezone.utc)
     book = Workbook()
     book.remove(book.active)
     for sheet in sheets:
-        _write_sheet(book, sheet, organisation, symbols, circular)
+        _write_sheet(book, sheet, organisation, symbols, circular, sign_offs.get(sheet.unit_code))
     if not sheets:
         empty = book.create_sheet("Trống")
         empty["A1"] = "Không có ngày nào được chấm công trong tháng này."
-    book.save(target)
+    book.properties.creator = organisation
+    book.properties.created = _utc(moment)
+    buffer = BytesIO()
+    book.save(buffer)
+    data = reproducible_zip(buffer.getvalue(), moment)
+    if isinstance(target, BytesIO):
+        target.write(data)
+    else:
+        Path(target).write_bytes(data)
 
 
-def _write_sheet(book: Workbook, timesheet: UnitTimesheet, organisation: str, symbols: LeaveConfig, circular: str) -> None:
+def _utc(moment: datetime) -> datetime:
+    """Naive UTC, as the workbook's core properties hold it."""
+    return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def reproducible_zip(data: bytes, moment: datetime) -> bytes:
+    """The same workbook with ``moment`` as its modified time and every entry's time.
+
+    openpyxl stamps the save time into docProps/core.xml and each zip entry; both are
+    replaced so that exporting an unchanged month twice gives identical bytes.
+    """
+    stamp = _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
+    local = moment.timetuple()[:6]
+    out = BytesIO()
+    with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=local)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = info.external_attr
+            copy.writestr(entry, content)
+    return out.getvalue()
+
+
+def _write_sheet(book: Workbook, timesheet: UnitTimesheet, organisation: str, symbols: LeaveConfig, circular: str,
+                 signed: SignOff | None) -> None:
     ws = book.create_sheet(_sheet_title(book, timesheet.unit_code))
     days = timesheet.days
     total_column = FIRST_DAY_COLUMN + days  # 32, 33, 34 follow the days
@@ -133,8 +185,8 @@ def _write_sheet(book: Workbook, timesheet: UnitTimesheet, organisation: str, sy
             if cell.column in shaded and cell.row > head:
                 cell.fill = SHADE
 
-    _signatures(ws, row_number + 2, last_column)
-    _legend(ws, row_number + 9, symbols)
+    after = _signatures(ws, row_number + 2, last_column, signed)
+    _legend(ws, after + 1, symbols)
 
     ws.column_dimensions["A"].width = 5
     ws.column_dimensions["B"].width = 24
@@ -153,20 +205,52 @@ def _write_sheet(book: Workbook, timesheet: UnitTimesheet, organisation: str, sy
     ws.print_title_rows = f"{head}:{letters}"
 
 
-def _signatures(ws, row: int, last_column: int) -> None:
+def signature_lines(signed: SignOff | None) -> tuple[str, list[tuple[str, str, str]], str | None]:
+    """The block's date line; (title, name, date) for the three signatures; the lock line.
+
+    Shared by the workbook and the PDF, so both say the same."""
+    approved = signed.approved if signed else None
+    dated = (f"Ngày {approved.at.day:02d} tháng {approved.at.month:02d} năm {approved.at.year}" if approved
+             else "Ngày ..... tháng ..... năm .......")
+
+    def person(signature: Signature | None) -> tuple[str, str]:
+        return (signature.name, f"{signature.at:%d/%m/%Y}") if signature else ("", "")
+
+    slots = [
+        ("Người chấm công", *person(signed.submitted if signed else None)),
+        ("Phụ trách bộ phận", *person(signed.confirmed if signed else None)),
+        ("Người duyệt", *person(approved)),
+    ]
+    lock = None
+    if signed and signed.locked:
+        head_id, _, digest = (signed.chain_head or "0:").partition(":")
+        lock = (f"Khoá sổ lúc {signed.locked.at:%H:%M} ngày {signed.locked.at:%d/%m/%Y} ({signed.locked.name})."
+                f" Nhật ký chấm công đến bản ghi số {head_id}, mã chuỗi {digest or '-'}.")
+    return dated, slots, lock
+
+
+def _signatures(ws, row: int, last_column: int, signed: SignOff | None) -> int:
+    """The signature block from ``row``; returns the first row after it."""
+    dated, slots, lock = signature_lines(signed)
     third = max(1, last_column // 3)
     ws.merge_cells(start_row=row, start_column=last_column - third + 1, end_row=row, end_column=last_column)
-    cell = ws.cell(row=row, column=last_column - third + 1, value="Ngày ..... tháng ..... năm .......")
+    cell = ws.cell(row=row, column=last_column - third + 1, value=dated)
     cell.font = _font(10, italic=True)
     cell.alignment = CENTER
-    for index, title in enumerate(("Người chấm công", "Phụ trách bộ phận", "Người duyệt")):
+    for index, (title, name, day) in enumerate(slots):
         start = 1 + index * third
         end = last_column if index == 2 else start + third - 1
-        for offset, (text, italic) in enumerate(((title, False), ("(Ký, họ tên)", True))):
-            ws.merge_cells(start_row=row + 1 + offset, start_column=start, end_row=row + 1 + offset, end_column=end)
-            cell = ws.cell(row=row + 1 + offset, column=start, value=text)
-            cell.font = _font(10, bold=not italic, italic=italic)
+        lines = ((1, title, False, False), (2, "(Ký, họ tên)", False, True), (5, name, True, False), (6, day, False, True))
+        for offset, text, bold, italic in lines:
+            if not text:
+                continue
+            ws.merge_cells(start_row=row + offset, start_column=start, end_row=row + offset, end_column=end)
+            cell = ws.cell(row=row + offset, column=start, value=text)
+            cell.font = _font(10, bold=bold or offset == 1, italic=italic)
             cell.alignment = CENTER
+    if lock:
+        ws.cell(row=row + 8, column=2, value=lock).font = _font(9, italic=True)
+    return row + 9
 
 
 def _legend(ws, row: int, symbols: LeaveConfig) -> None:

@@ -125,7 +125,10 @@ class Collector:
         """Carry out device requests queued by the web site; returns how many were done."""
         done = 0
         with self.store() as store:
+            push_clocks = store.push_device_ids()  # the receiver hands theirs over on their heartbeats
             for command in store.pending_device_commands():
+                if command["device_id"] in push_clocks:
+                    continue
                 result = self._run_command(command)
                 store.finish_device_command(command["id"], result)
                 done += 1

@@ -11,7 +11,8 @@ What needs judging, per employee:
   its row): moving someone, or giving a unit another schedule, changes the days ahead,
   not the history; editing a schedule's definition corrects every day judged under it;
 * dirty days (a late-syncing clock, an enrollment, a leave change) up to today;
-* days judged while still open (``provisional``).
+* days judged while still open (``provisional``);
+* never a day of a locked month (:mod:`monitor.service.month_lock`): it keeps its row.
 
 Each batch of employees is one transaction: read their punches and leave, judge, write
 the results, clear their dirty marks, move their marks. Reads are one index range per
@@ -34,8 +35,10 @@ from monitor.engine.judge import DayPlan, LeaveDay, evaluate_day, plan_day
 from monitor.engine.leave import LeaveKind
 from monitor.engine.policy import OfficePolicy
 from monitor.engine.schedules import Schedule, clock_text
+from monitor.errors import Refused
 from monitor.store import Store
 from monitor.store.base import fewer_collections
+from monitor.service.month_lock import hold_locked_days
 
 BATCH_EMPLOYEES = 2000
 # Page cache while judging (KiB): the (day, unit) index of day_results is written all
@@ -53,6 +56,7 @@ class RunSummary:
     dirty: int = 0  # dirty marks consumed
     provisional: int = 0  # of the judged days, still open
     rebased: int = 0  # employees re-judged from their first day (rules or directory changed)
+    locked: int = 0  # employee-days left as they were because their month is locked
     first_day: date | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "judge": 0.0, "write": 0.0})
@@ -139,9 +143,12 @@ class Evaluation:
         wanted = set(employee_codes) if employee_codes is not None else None
         dirty = self.store.dirty_pairs(self.today)
         first_day = self._first_day(dirty)
+        if day_from is not None and day_from < first_day:
+            first_day = self._earlier_first_day(day_from, first_day)
         summary.first_day = first_day
         employees = self._employees(wanted, first_day)
         self._plan_work(employees, dirty, day_from, day_to, summary)
+        self._hold_locked_days(employees, summary, explicit=day_from is not None or day_to is not None)
         work = [e for e in employees.values() if e.days or e.dropped or e.mark or e.rebase]
         return Work(work, summary)
 
@@ -163,6 +170,31 @@ class Evaluation:
             return self.today  # nothing punched yet: only today is judged
         self._keep_first_day = oldest.isoformat() if oldest.isoformat() != kept else None
         return oldest
+
+    def _earlier_first_day(self, day_from: date, first_day: date) -> date:
+        """``--from`` before the first judged day: judge from it, or say what to set."""
+        configured = self.policy.calendar.evaluate_from
+        if configured is not None:
+            raise Refused(
+                f"{day_from.isoformat()} is before [calendar] evaluate_from = {configured.isoformat()}, and no day"
+                f" before that is judged: set evaluate_from = {day_from.isoformat()} in the config to judge from it"
+            )
+        # kept in meta like the oldest punch: every later run judges from here too
+        self._keep_first_day = day_from.isoformat()
+        return day_from
+
+    def _hold_locked_days(self, employees: dict[str, _Employee], summary: RunSummary, *, explicit: bool) -> None:
+        """A locked month is never judged again (issue 10): its days keep their rows."""
+        held = hold_locked_days(self.store, employees.values())
+        summary.locked = held.days
+        if not held.days:
+            return
+        if explicit:
+            summary.warnings.append(f"re-judging refused for locked months: {held.describe()}; reopen them first"
+                                    " (monitor month reopen --month YYYY-MM --unit U --reason ...)")
+        else:
+            summary.warnings.append(f"{held.days} employee-days in locked months kept as they were (changes there"
+                                    f" apply when the month is reopened): {held.describe()}")
 
     def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
         """Judge the planned employee-days, a batch of employees per transaction."""
@@ -267,7 +299,7 @@ class Evaluation:
             read = time.perf_counter()
             for employee in batch:
                 if employee.rebase:
-                    store.delete_day_results_outside(employee.code, employee.first_day, employee.end)  # type: ignore[arg-type]
+                    store.delete_unlocked_results_outside(employee.code, employee.first_day, employee.end)  # type: ignore[arg-type]
                 if not employee.days:
                     continue
                 code, unit, schedule_id = employee.code, employee.unit, employee.schedule.id

@@ -1,7 +1,7 @@
 """The only module that touches SQLite (through sqlite-utils).
 
 ``Store`` joins the parts: the punch log (:mod:`.punches`), the directory of units,
-employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`),
+employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`), push clocks (:mod:`.push`),
 the notification log and alert states (:mod:`.notify`).
 Keep every SQL statement behind this package so that a central PostgreSQL stays
 possible later.
@@ -12,13 +12,15 @@ from __future__ import annotations
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
+from monitor.store.month_close import MonthCloseStore
 from monitor.store.notify import NotifyStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
+from monitor.store.push import PushStore
 from monitor.store.results import ResultStore
 
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, NotifyStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore):
     """The attendance database."""
 

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from monitor.errors import NotFound, Refused
 from monitor.store.base import StoreBase
 
-ROLES = ("admin", "hr", "manager")
+ROLES = ("admin", "hr", "manager", "timekeeper")
 UNIT_FIELDS = ("name", "parent_code", "schedule", "active")
 EMPLOYEE_FIELDS = ("full_name", "unit_code", "title", "grade", "active", "hired_on", "left_on", "schedule", "email")
 
@@ -225,8 +225,8 @@ class DirectoryStore(StoreBase):
         units = sorted(set(units))
         for unit in units:
             self.unit(unit)
-        if role == "manager" and not units:
-            raise Refused("a manager needs at least one unit (--unit CODE)")
+        if role in ("manager", "timekeeper") and not units:
+            raise Refused(f"a {role} needs at least one unit (--unit CODE)")
         now = self.now_text()
         with self.write():
             existing = self.query("SELECT username, role, units FROM users WHERE username = ?", (username,))

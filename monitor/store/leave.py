@@ -1,7 +1,7 @@
 """Leave and excuses: added and removed with author, time and reason, never edited.
 
 Overlapping leave for the same person and part of the day is refused, naming the
-record already there. Every change marks the affected employee-days dirty so that the
+record already there; so is any change touching a locked month, naming the lock. Every change marks the affected employee-days dirty so that the
 next evaluation re-judges them.
 """
 
@@ -43,6 +43,7 @@ class LeaveStore(StoreBase):
             raise Refused("give a reason (it is kept in the audit trail)")
         with self.write():
             self._require_employee(employee_code)
+            self.refuse_locked_days(employee_code, date_from, date_to)  # type: ignore[attr-defined]
             clash = self.overlapping_leave(employee_code, date_from, date_to, part)
             if clash is not None:
                 low = max(date_from.isoformat(), clash["date_from"])
@@ -96,6 +97,8 @@ class LeaveStore(StoreBase):
             row = self.leave_record(leave_id)
             if row["removed_at"]:
                 raise Refused(f"leave #{leave_id} was already removed on {row['removed_at']} by {row['removed_by']}")
+            self.refuse_locked_days(  # type: ignore[attr-defined]
+                row["employee_code"], date.fromisoformat(row["date_from"]), date.fromisoformat(row["date_to"]))
             self.db.conn.execute(
                 "UPDATE leave SET removed_by = ?, removed_at = ?, removed_reason = ? WHERE id = ?",
                 (actor, self.now_text(), reason.strip(), leave_id),

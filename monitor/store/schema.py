@@ -233,6 +233,107 @@ def m002_engine(db: Database) -> None:
 
 
 @migrations()
+def m006_push(db: Database) -> None:
+    """Clocks that push (ADMS/iclock): onboarding by serial number, what a clock sent
+    while it waited for approval, its operation log, and commands sent on heartbeats."""
+    # state: waiting (called in, nothing attributed), accepted (device_id set), rejected
+    db.execute(
+        """
+        CREATE TABLE push_devices (
+            sn TEXT PRIMARY KEY,
+            state TEXT NOT NULL DEFAULT 'waiting',
+            device_id TEXT UNIQUE,
+            comm_key TEXT,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            last_address TEXT,
+            push_version TEXT,
+            info TEXT,
+            attlog_stamp TEXT,
+            operlog_stamp TEXT,
+            lines_refused INTEGER NOT NULL DEFAULT 0,
+            last_refusal TEXT,
+            decided_by TEXT,
+            decided_at TEXT,
+            decision_reason TEXT
+        )"""
+    )
+    # uploads of a clock waiting for approval, kept as sent: parsed with the clock's
+    # settings when it is accepted, deleted when it is rejected
+    db.execute(
+        """
+        CREATE TABLE push_held (
+            id INTEGER PRIMARY KEY,
+            sn TEXT NOT NULL REFERENCES push_devices(sn),
+            table_name TEXT NOT NULL,
+            stamp TEXT,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_push_held_sn ON push_held(sn, id)")
+    # OPLOG lines; a resent upload must not add them twice
+    db.execute(
+        """
+        CREATE TABLE device_operations (
+            id INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            done_at TEXT NOT NULL,
+            code INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            admin TEXT NOT NULL,
+            objects TEXT NOT NULL,
+            tamper INTEGER NOT NULL DEFAULT 0,
+            raw TEXT,
+            received_at TEXT NOT NULL,
+            UNIQUE (device_id, done_at, code, admin, objects)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_device_operations_tamper ON device_operations(tamper, done_at) WHERE tamper = 1")
+    # a push clock fetches its commands on a heartbeat: when one was handed over
+    db.execute("ALTER TABLE device_commands ADD COLUMN sent_at TEXT")
+    db.execute("CREATE INDEX idx_device_commands_pending ON device_commands(device_id, id) WHERE done_at IS NULL")
+
+
+@migrations()
+def m007_month_close(db: Database) -> None:
+    """Closing the month per unit: its state, every step with who and when, and the
+    punch log's chain head at each lock (issue 10)."""
+    # one row per unit and month that ever left 'open'; no row means open
+    db.execute(
+        """
+        CREATE TABLE month_close (
+            unit_code TEXT NOT NULL REFERENCES units(code),
+            month TEXT NOT NULL,
+            state TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (unit_code, month)
+        ) WITHOUT ROWID"""
+    )
+    # the history: never updated or deleted; a reopen adds a row and keeps the locks before it
+    db.execute(
+        """
+        CREATE TABLE month_close_steps (
+            id INTEGER PRIMARY KEY,
+            unit_code TEXT NOT NULL,
+            month TEXT NOT NULL,
+            step TEXT NOT NULL,
+            from_state TEXT NOT NULL,
+            to_state TEXT NOT NULL,
+            username TEXT NOT NULL,
+            full_name TEXT,
+            role TEXT NOT NULL,
+            at TEXT NOT NULL,
+            reason TEXT,
+            chain_head TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_month_close_steps ON month_close_steps(unit_code, month, id)")
+    db.execute("CREATE INDEX idx_month_close_locked ON month_close(month, unit_code) WHERE state = 'locked'")
+    db.execute("CREATE INDEX idx_audit_at ON audit(at)")
+
+
+@migrations()
 def m008_notify(db: Database) -> None:
     """Telling people: e-mail addresses and opt-outs, the notification log, alert states."""
     db.execute("ALTER TABLE users ADD COLUMN email TEXT")

@@ -24,6 +24,7 @@ from drivers.adms.commands import CommandResult
 from drivers.adms.operlog import format_oplog_line
 from drivers.adms.status import DeviceStatus
 from drivers.base import DeviceUser, FrameError
+from drivers.simulators.clock import SkewedClock
 from drivers.simulators.zk.device import FAMILY, GIVEN, MIDDLE
 from drivers.zkteco.protocol import decode_time
 
@@ -94,7 +95,7 @@ GARBAGE: tuple[Callable[[str], str], ...] = (
 )
 
 
-class PushDevice:
+class PushDevice(SkewedClock):
     """One simulated push clock's state. Thread-safe (a console may punch while the
     client uploads)."""
 
@@ -180,17 +181,7 @@ class PushDevice:
 
     # --- the clock ------------------------------------------------------------------------
 
-    def time(self) -> datetime:
-        """The clock's own time: naive local, whole seconds."""
-        moment = self._now()
-        if moment.tzinfo is not None:
-            moment = moment.replace(tzinfo=None)
-        return (moment + self.offset).replace(microsecond=0)
 
-    def set_time(self, moment: datetime) -> None:
-        with self.lock:
-            host = self._now()
-            self.offset = moment.replace(tzinfo=None) - (host.replace(tzinfo=None) if host.tzinfo else host)
 
     # --- the log ------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from drivers.base import DeviceUser, Punch
+from drivers.simulators.clock import SkewedClock
 from drivers.zkteco.records import encode_attendance, encode_user
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương"]
@@ -63,7 +64,7 @@ def fit_utf8(text: str, limit: int) -> str:
     return text.strip()
 
 
-class VirtualClock:
+class VirtualClock(SkewedClock):
     """One simulated clock. Thread-safe: several connections may share it."""
 
     model = "K40 (simulated)"
@@ -170,17 +171,6 @@ class VirtualClock:
         return count
 
     # --- what the protocol reads and changes -------------------------------------------
-
-    def time(self) -> datetime:
-        moment = self._now()
-        if moment.tzinfo is not None:
-            moment = moment.replace(tzinfo=None)
-        return (moment + self.offset).replace(microsecond=0)
-
-    def set_time(self, moment: datetime) -> None:
-        with self.lock:
-            host = self._now()
-            self.offset = moment - (host.replace(tzinfo=None) if host.tzinfo else host)
 
     def attendance_dataset(self) -> bytes:
         with self.lock:

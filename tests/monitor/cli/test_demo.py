@@ -24,6 +24,13 @@ def test_demo_without_serving(run, tmp_path: Path) -> None:
         assert [u["username"] for u in store.users()] == ["admin", "truong-snv"]
         # one commune employee is deliberately not enrolled: the unknown-id flow is visible
         assert [row["device_id"] for row in store.unknown_punches()] == ["xa-an-binh"]
+        # the lobby's push clock called in and waits, holding its punches
+        lobby = store.push_device("DEMO7230100001")
+        assert lobby["state"] == "waiting" and store.held_push_uploads("DEMO7230100001")
+    assert "devices accept DEMO7230100001 --id sanh --unit UBND" in result.stdout
+    result = run("--config", folder / "config.toml", "devices", "accept", "DEMO7230100001", "--id", "sanh", "--unit", "UBND")
+    assert result.exit_code == 0 and "160 new punch(es)" in result.output, result.output
+    assert "no employee yet" not in result.output  # its users were enrolled by the demo
     password = (folder / "admin-password.txt").read_text(encoding="utf-8").strip()
     assert len(password) >= 12
 

@@ -1,0 +1,258 @@
+"""Closing the month: open → submitted → confirmed → approved → locked, per unit.
+
+Who may take each step (the C01-HD's three signatures, then HR's lock):
+
+=========  ==============  ==========================================================
+step       from → to       who
+=========  ==============  ==========================================================
+submit     open→submitted  a timekeeper of the unit (or of a unit above it), or HR;
+                           only once the month is over and nothing is pending
+confirm    submitted→      the unit head: a manager whose own units name this unit
+           confirmed
+approve    confirmed→      HR, or the head of a unit above it (not the one who confirmed)
+           approved
+lock       approved→locked HR or admin; records the punch log's chain head
+reopen     any but open    HR or admin, with a reason; back to open, history kept
+           → open
+=========  ==============  ==========================================================
+
+What is still pending is asked of one function, :func:`pending_items`, which runs every
+source in :data:`PENDING_SOURCES`. Today these are the days not judged yet, days still
+provisional, days whose punches or leave changed since judged, and punches of unknown
+badges on the unit's clocks. **Hook for the requests feature (issue 9):** it registers
+its own source with :func:`register_pending_source` (requests of the unit's people in
+the month still waiting for a decision), and calls
+``store.refuse_locked_days(employee, first, last)`` before deciding a request, as leave
+does; nothing else here needs to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from monitor.errors import Refused
+from monitor.reports.period import Month
+from monitor.reports.sign_off import SignOff, sign_off
+from monitor.store import Store
+
+STATES = ("open", "submitted", "confirmed", "approved", "locked")
+STEPS: dict[str, tuple[tuple[str, ...], str]] = {
+    "submit": (("open",), "submitted"),
+    "confirm": (("submitted",), "confirmed"),
+    "approve": (("confirmed",), "approved"),
+    "lock": (("approved",), "locked"),
+    "reopen": (("submitted", "confirmed", "approved", "locked"), "open"),
+}
+# what each step is called in messages (and who may take it), in the users' words
+STEP_NAMES = {
+    "submit": "submit (người chấm công)",
+    "confirm": "confirm (phụ trách bộ phận)",
+    "approve": "approve (người duyệt)",
+    "lock": "lock",
+    "reopen": "reopen",
+}
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    """Something that must be settled before the month is submitted (``blocking``), or
+    worth a look (not blocking)."""
+
+    kind: str  # not_judged, provisional, changed, unknown_badges, and those sources add
+    count: int
+    detail: str
+    blocking: bool = True
+
+
+PendingSource = Callable[[Store, str, Month], list[PendingItem]]
+
+
+def _not_judged(store: Store, unit: str, month: Month) -> list[PendingItem]:
+    codes = store.unit_employee_codes(unit, str(month))
+    behind = store.not_judged_through(codes, month.last)
+    if not behind:
+        return []
+    shown = ", ".join(behind[:10]) + (" ..." if len(behind) > 10 else "")
+    return [PendingItem("not_judged", len(behind), f"not judged up to {month.last.isoformat()} yet: {shown}; run 'monitor evaluate'")]
+
+
+def _provisional(store: Store, unit: str, month: Month) -> list[PendingItem]:
+    count = store.provisional_count(unit, str(month))
+    return [PendingItem("provisional", count, f"{count} employee-days still provisional (the day was not over when judged); run 'monitor evaluate'")] if count else []
+
+
+def _changed(store: Store, unit: str, month: Month) -> list[PendingItem]:
+    count = store.dirty_count(store.unit_employee_codes(unit, str(month)), str(month))
+    return [PendingItem("changed", count, f"{count} employee-days changed since judged (late punches, leave); run 'monitor evaluate'")] if count else []
+
+
+def _unknown_badges(store: Store, unit: str, month: Month) -> list[PendingItem]:
+    rows = store.unknown_badge_punches(store.unit_and_below(unit), str(month))
+    if not rows:
+        return []
+    ids = ", ".join(f"{r['device_id']}/{r['device_user_id']}" for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
+    punches = sum(r["punches"] for r in rows)
+    return [PendingItem("unknown_badges", punches, f"{punches} punches of ids nobody is enrolled for on the unit's clocks ({ids}); enroll them")]
+
+
+PENDING_SOURCES: list[PendingSource] = [_not_judged, _provisional, _changed, _unknown_badges]
+
+
+def register_pending_source(source: PendingSource) -> None:
+    """Add a source of pending things (the requests feature adds its own)."""
+    if source not in PENDING_SOURCES:
+        PENDING_SOURCES.append(source)
+
+
+def pending_items(store: Store, unit: str, month: Month) -> list[PendingItem]:
+    """What is still pending for this unit and month, from every registered source."""
+    store.require_unit(unit)
+    return [item for source in PENDING_SOURCES for item in source(store, unit, month)]
+
+
+# --- who may take a step ----------------------------------------------------------------
+
+
+def _ancestors(unit: str, parents: Mapping[str, str | None]) -> list[str]:
+    found, code = [], parents.get(unit)
+    while code and code not in found:
+        found.append(code)
+        code = parents.get(code)
+    return found
+
+
+def why_not(user: Mapping[str, Any], step: str, unit: str, parents: Mapping[str, str | None],
+            signed: SignOff | None = None) -> str | None:
+    """``None`` when ``user`` may take ``step`` on ``unit``'s month, else why not."""
+    role, units = user["role"], set(user.get("units") or ())
+    name = user["username"]
+    if step == "submit":
+        if role == "hr" or (role == "timekeeper" and ({unit} | set(_ancestors(unit, parents))) & units):
+            return None
+        return f"{name} ({role}) may not submit {unit}: a timekeeper of the unit or HR submits"
+    if step == "confirm":
+        if role == "manager" and unit in units:
+            return None
+        return f"{name} ({role}) may not confirm {unit}: the unit head (a manager of {unit}) confirms"
+    if step == "approve":
+        if not (role == "hr" or (role == "manager" and set(_ancestors(unit, parents)) & units)):
+            return f"{name} ({role}) may not approve {unit}: HR or the head of a unit above it approves"
+        if signed and signed.confirmed and signed.confirmed.username == name:
+            return f"{name} confirmed {unit} and may not also approve it: the approver is another person"
+        return None
+    if step in ("lock", "reopen"):
+        if role in ("hr", "admin"):
+            return None
+        return f"{name} ({role}) may not {step} {unit}: HR or an admin does"
+    raise Refused(f"no step {step!r} (steps: {', '.join(STEPS)})")
+
+
+# --- taking a step ----------------------------------------------------------------------
+
+
+@dataclass
+class StepResult:
+    unit: str
+    month: str
+    step: str
+    to_state: str
+    at: str
+
+
+@dataclass
+class UnitMonth:
+    """A unit's month as the status command and the month page show it."""
+
+    unit: str
+    name: str
+    state: str
+    sign_off: SignOff
+    pending: list[PendingItem] = field(default_factory=list)
+    after_lock: list[dict[str, Any]] = field(default_factory=list)  # punches stored since the lock
+    waiting: int = 0  # employee-days changed since the lock (late punches, enrollments): judged on reopen
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def take_step(store: Store, step: str, unit: str, month: Month, username: str, *, today: date,
+              reason: str | None = None) -> StepResult:
+    """Move ``unit``'s ``month`` one step as ``username`` (a web user), or refuse why."""
+    if step not in STEPS:
+        raise Refused(f"no step {step!r} (steps: {', '.join(STEPS)})")
+    store.require_unit(unit)
+    user = store.user_account(username)
+    month_key = str(month)
+    state = store.month_state(unit, month_key)
+    sources, target = STEPS[step]
+    if state not in sources:
+        raise Refused(_illegal(step, unit, month_key, state))
+    parents = {u["code"]: u["parent_code"] for u in store.units()}
+    refusal = why_not(user, step, unit, parents, sign_off(store, unit, month_key))
+    if refusal:
+        raise Refused(refusal)
+    reason = (reason or "").strip() or None
+    if step == "reopen" and not reason:
+        raise Refused(f"give a reason to reopen {unit} {month_key} (--reason TEXT): it is kept in the audit trail")
+    if step == "submit":
+        if month.last >= today:
+            raise Refused(f"{month_key} is not over yet (it ends on {month.last.isoformat()}): submit it from"
+                          f" {(month.last + timedelta(days=1)).isoformat()} on")
+        blocking = [item for item in pending_items(store, unit, month) if item.blocking]
+        if blocking:
+            raise Refused(f"{unit} {month_key} cannot be submitted yet: " + "; ".join(item.detail for item in blocking))
+    with store.write():
+        row = store.record_month_step(unit, month_key, step=step, from_state=state, to_state=target, user=user,
+                                      reason=reason, with_chain_head=step == "lock")
+        if step == "reopen":
+            store.reopen_marks(unit, month_key)
+    return StepResult(unit, month_key, step, target, row["at"])
+
+
+def _illegal(step: str, unit: str, month: str, state: str) -> str:
+    sources, _target = STEPS[step]
+    needed = " or ".join(sources)
+    if state == "locked":
+        return f"{unit} {month} is locked: it can only be reopened (monitor month reopen --reason ...), not {step}ed"
+    return f"cannot {STEP_NAMES[step]} {unit} {month}: it is {state}, and only a month that is {needed} can be"
+
+
+def steps_for_all(store: Store, step: str, month: Month, username: str, *, today: date,
+                  reason: str | None = None) -> tuple[list[StepResult], list[str]]:
+    """Take ``step`` on every unit whose month is in the right state and that the user
+    may act on; returns what was done and why the others were not."""
+    user = store.user_account(username)
+    parents = {u["code"]: u["parent_code"] for u in store.units()}
+    states = store.month_states(str(month))
+    done: list[StepResult] = []
+    skipped: list[str] = []
+    for unit in sorted(parents):
+        if states.get(unit, "open") not in STEPS[step][0]:
+            continue
+        if why_not(user, step, unit, parents, sign_off(store, unit, str(month))):
+            continue
+        try:
+            done.append(take_step(store, step, unit, month, username, today=today, reason=reason))
+        except Refused as exc:
+            skipped.append(str(exc))
+    if not done and not skipped:
+        raise Refused(f"no unit's {month} is ready for {username} to {step}; see 'monitor month status --month {month}'")
+    return done, skipped
+
+
+def unit_month(store: Store, unit: dict[str, Any], month: Month) -> UnitMonth:
+    """The state, signatures, pending things and late punches of one unit's month."""
+    signed = sign_off(store, unit["code"], str(month))
+    found = UnitMonth(unit["code"], unit["name"], signed.state, signed, history=store.month_steps(unit["code"], str(month)))
+    if signed.state == "locked":
+        found.after_lock = store.punches_after_lock(unit["code"], str(month), signed.lock_head_id or 0)
+        found.waiting = store.dirty_count(store.unit_employee_codes(unit["code"], str(month)), str(month))
+    elif signed.state == "open":
+        found.pending = pending_items(store, unit["code"], month)
+    return found
+
+
+def month_overview(store: Store, month: Month, unit_codes: set[str] | None = None) -> list[UnitMonth]:
+    """Every unit's month (those in ``unit_codes`` when given), in code order."""
+    return [unit_month(store, unit, month) for unit in store.units() if unit_codes is None or unit["code"] in unit_codes]

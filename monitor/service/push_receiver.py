@@ -1,0 +1,455 @@
+"""The receiver for clocks that push (ADMS / iclock): a small WSGI application of its
+own, served by waitress on its own address and port (``[push]``), beside the collector
+and never inside the web site's workers.
+
+A clock is the HTTP client and judges success by the status line alone: on anything
+but 200 it sends the same request again later. So every answer here is 200 only once
+what the request carried is committed, and everything stored is idempotent.
+
+Endpoints (protocols.md §9): ``/iclock/cdata`` (init, ``type=time``, ATTLOG, OPERLOG,
+options), ``/iclock/getrequest`` (heartbeat; the reply carries queued commands),
+``/iclock/devicecmd`` (results), ``/iclock/registry``, ``/iclock/push`` and
+``/iclock/ping``. A clock unknown by serial number is recorded as waiting for
+approval; what it uploads is held apart and attributed to nobody. No answer carries
+stored data: a clock learns only its own stamps, the time and its commands.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from http import HTTPStatus
+from typing import Any, NamedTuple
+
+from drivers.adms import (
+    BodyTooLarge,
+    Endpoint,
+    PushFrameError,
+    PushOptions,
+    PushQuery,
+    UnsafeCommand,
+    check_body,
+    check_content_length,
+    command_reply,
+    endpoint,
+    ok_reply,
+    options_reply,
+    parse_command_results,
+    parse_query,
+    parse_registry,
+    time_reply,
+)
+from drivers.adms.text import decode_body
+from monitor.config import Config, PushDeviceSettings
+from monitor.engine.clock import in_zone, wall_time
+from monitor.errors import MonitorError, Refused
+from monitor.service.push_devices import record_results, store_held_uploads, unsent_result, wire_command
+from monitor.service.push_ingest import measure_push_offset, parse_attlog_for, store_attlog, store_operlog
+from monitor.store import Store
+
+log = logging.getLogger("monitor.service.push_receiver")
+
+# a contact is written to the database at most this often per clock (heartbeats come
+# every few seconds; a status change or a clock's own description is written at once)
+TOUCH_SECONDS = 30
+# bodies a clock may label otherwise are still read as text; these labels are not text
+BINARY_TYPES = ("image/", "audio/", "video/", "multipart/", "application/zip", "application/pdf")
+STORED_TABLES = ("ATTLOG", "OPERLOG")
+SERVER_VERSION = "attendance-monitor 1"
+
+
+class Reply(NamedTuple):
+    status: int
+    text: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+class RateLimiter:
+    """A token bucket per serial number: ``per_minute`` requests, in bursts of as many."""
+
+    MAX_KEYS = 10_000
+
+    def __init__(self, per_minute: int, monotonic: Callable[[], float] = time.monotonic):
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.monotonic = monotonic
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, key: str) -> float:
+        """0 when a request of ``key`` may go ahead (and counts it), else the seconds to wait."""
+        moment = self.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (self.capacity, moment))
+            tokens = min(self.capacity, tokens + (moment - last) * self.rate)
+            if tokens < 1.0:
+                self._buckets[key] = (tokens, moment)
+                return (1.0 - tokens) / self.rate
+            if len(self._buckets) >= self.MAX_KEYS and key not in self._buckets:
+                # forget clocks whose bucket is full again: they lose nothing by it
+                self._buckets = {k: v for k, v in self._buckets.items() if v[0] + (moment - v[1]) * self.rate < self.capacity}
+            self._buckets[key] = (tokens - 1.0, moment)
+            return 0.0
+
+
+class PushReceiver:
+    """The WSGI application. One database connection per server thread."""
+
+    def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.config = config
+        self.push = config.push
+        zone = config.site.zone
+        self._now = now or (lambda: datetime.now(zone))
+        self.monotonic = monotonic
+        self.limiter = RateLimiter(self.push.requests_per_minute, monotonic)
+        self._local = threading.local()
+        self._stores: list[Store] = []
+        self._stores_lock = threading.Lock()
+        self._touched: dict[str, tuple[float, str | None]] = {}  # sn -> (monotonic, status reason written)
+        self._registry_key: bytes | None = None
+        self._offsets_written: dict[str, float] = {}
+        # One writer at a time, handed over by a lock: SQLite's own wait for its write
+        # lock sleeps in steps of up to 100 ms, which is most of a request's budget.
+        self._writer = threading.Lock()
+
+    # --- plumbing ---------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        return in_zone(self._now(), self.config.site.zone)
+
+    def store(self) -> Store:
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = Store(self.config.storage.database, zone=self.config.site.zone, now=self.now, migrate=False)
+            self._local.store = store
+            with self._stores_lock:
+                self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        """Close every connection the server threads opened."""
+        with self._stores_lock:
+            stores, self._stores = self._stores, []
+        for store in stores:
+            store.close()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        try:
+            reply = self.handle(environ)
+        except BodyTooLarge as exc:
+            reply = Reply(413, str(exc))
+        except PushFrameError as exc:
+            reply = Reply(400, str(exc))
+        except Exception:  # noqa: BLE001 - the clock must get a status, and will send again
+            log.exception("push request %s %s failed", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            reply = Reply(500, "server error: the request was not stored; send it again later")
+        data = reply.text.encode("utf-8")
+        status = HTTPStatus(reply.status)
+        start_response(f"{status.value} {status.phrase}", [
+            ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data))), *reply.headers,
+        ])
+        return [data]
+
+    # --- one request ------------------------------------------------------------------
+
+    def handle(self, environ: dict[str, Any]) -> Reply:
+        """Answer one request (see the module docstring)."""
+        method = environ.get("REQUEST_METHOD", "GET").upper()
+        path = environ.get("PATH_INFO", "")
+        if "iclock" not in path.split("/")[:-1]:
+            return Reply(404, "not an iclock request")
+        query = parse_query(environ.get("QUERY_STRING", ""))
+        kind = endpoint(method, path, query)
+        if kind is Endpoint.UNKNOWN:
+            return Reply(404, "not an iclock request this server answers")
+        wait = self.limiter.wait(query.sn)
+        if wait:
+            return Reply(503, "too many requests from this clock", (("Retry-After", str(math.ceil(wait))),))
+        if kind is Endpoint.PING:
+            return Reply(200, ok_reply())
+        if kind is Endpoint.QUERY_DATA:
+            # newer firmware's answer to DATA QUERY; its body is not known yet, so it is
+            # not acknowledged either: the clock keeps the records (docs/adms.md)
+            return Reply(501, "querydata is not read by this server")
+        body = self._body(environ, method)
+        with self._writer:
+            return self._answer(kind, query, body, environ.get("REMOTE_ADDR"))
+
+    def _answer(self, kind: Endpoint, query: PushQuery, body: bytes, address: str | None) -> Reply:
+        store = self.store()
+        row = store.push_device(query.sn)
+        if row is None:
+            try:
+                row = store.register_push_contact(query.sn, address=address, push_version=query.pushver,
+                                                  max_waiting=self.push.max_waiting_devices)
+            except Refused as exc:
+                log.warning("clock %s at %s refused: %s", query.sn, address, exc)
+                return Reply(503, "this server holds no more clocks waiting for approval")
+            log.warning("clock %s at %s called in: waiting for approval (monitor devices accept %s --id ID --unit UNIT)",
+                        query.sn, address, query.sn)
+        if row["state"] == "rejected":
+            return Reply(403, "this clock is not accepted by this server")
+        if row["comm_key"] and not hmac.compare_digest((query.comkey or "").encode(), row["comm_key"].encode()):
+            return Reply(401, "wrong or missing ComKey for this clock")
+        accepted = row["state"] == "accepted"
+        settings = self.push.settings(row["device_id"]) if accepted else self.push.defaults
+        handler = {
+            Endpoint.INIT: self._init, Endpoint.PUSH: self._init, Endpoint.TIME: self._time,
+            Endpoint.UPLOAD: self._upload, Endpoint.HEARTBEAT: self._heartbeat,
+            Endpoint.COMMAND_RESULT: self._results, Endpoint.REGISTRY: self._registry,
+        }[kind]
+        return handler(store, row, query, body, settings, address)
+
+    def _body(self, environ: dict[str, Any], method: str) -> bytes:
+        if method != "POST":
+            return b""
+        content_type = (environ.get("CONTENT_TYPE") or "").lower()
+        if content_type.startswith(BINARY_TYPES):
+            raise PushFrameError(f"a {content_type.split(';')[0]} body is not read here: only text is")
+        limit = self.push.max_body_bytes
+        length = check_content_length(environ.get("CONTENT_LENGTH"), limit)
+        stream = environ["wsgi.input"]
+        if length or environ.get("CONTENT_LENGTH"):
+            return stream.read(length) if length else b""
+        body = stream.read(limit + 1)  # no length given (chunked): read at most one byte over the cap
+        check_body(body, limit)
+        return body
+
+    def _touch(self, store: Store, row: dict[str, Any], address: str | None, *, push_version: str | None = None,
+               info: dict[str, Any] | None = None, reason: str | None = None, force: bool = False) -> None:
+        """Record the contact, at most every TOUCH_SECONDS unless something changed."""
+        sn, moment = row["sn"], self.monotonic()
+        last, written_reason = self._touched.get(sn, (None, None))
+        if not force and info is None and last is not None and moment - last < TOUCH_SECONDS and reason == written_reason:
+            return
+        store.touch_push_device(sn, address=address, push_version=push_version, info=info, status_reason=reason)
+        self._touched[sn] = (moment, reason)
+
+    def _offset_due(self, sn: str) -> bool:
+        """An unchanged offset is written again (its check time) at most every TOUCH_SECONDS."""
+        moment = self.monotonic()
+        if moment - self._offsets_written.get(sn, float("-inf")) < TOUCH_SECONDS:
+            return False
+        self._offsets_written[sn] = moment
+        return True
+
+    def _options(self, settings: PushDeviceSettings) -> PushOptions:
+        push = self.push
+        return PushOptions(delay=push.delay, error_delay=push.error_delay, trans_interval=push.trans_interval,
+                           realtime=push.realtime, utc_offset=self.now().utcoffset() or timedelta(0),
+                           timezone_format=settings.timezone_format, sync_time=push.sync_time,
+                           server_version=SERVER_VERSION)
+
+    # --- endpoints --------------------------------------------------------------------
+
+    def _init(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+              address: str | None) -> Reply:
+        self._touch(store, row, address, push_version=query.pushver, force=True)
+        if row["state"] == "accepted" and store.held_push_uploads(row["sn"]):
+            # accepted while a previous run was storing its held uploads: finish that first
+            store_held_uploads(store, row["sn"], row["device_id"], settings, today=self.now().date())
+            row = store.push_device(row["sn"]) or row
+        return Reply(200, options_reply(row["sn"], self._options(settings), attlog_stamp=row["attlog_stamp"] or "0",
+                                        operlog_stamp=row["operlog_stamp"] or "0", line_ending=settings.line_ending))
+
+    def _time(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+              address: str | None) -> Reply:
+        self._touch(store, row, address)
+        return Reply(200, time_reply(self.now()))
+
+    def _upload(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                address: str | None) -> Reply:
+        table = (query.table or "").upper()
+        sn = row["sn"]
+        if table == "OPTIONS":
+            return self._describe(store, row, body, address)
+        if table not in STORED_TABLES:
+            # photos, templates and other tables: acknowledged so the clock moves on, not read
+            self._touch(store, row, address)
+            return Reply(200, ok_reply())
+        if row["state"] == "waiting":
+            text = decode_body(body)
+            if not store.hold_push_upload(sn, table, query.stamp, text, max_bytes=self.push.held_bytes_per_device):
+                return Reply(503, "this clock waits for approval and holds as much as it may: it keeps the rest")
+            if query.stamp:
+                store.set_push_stamp(sn, table, query.stamp)
+            self._touch(store, row, address)
+            return Reply(200, ok_reply())
+        device_id, now = row["device_id"], self.now()
+        if table == "OPERLOG":
+            report = store_operlog(store, sn, device_id, body, today=now.date())
+            if report.tamper:
+                log.warning("%s (SN %s): %d tamper signal(s) in its operation log", device_id, sn, report.tamper)
+        else:
+            batch = parse_attlog_for(body, settings, now.date())
+            last_seen = datetime.fromisoformat(row["last_seen_at"])
+            in_touch = (now - last_seen).total_seconds() <= 3 * self.push.delay + TOUCH_SECONDS
+            offset = measure_push_offset(batch.punches, wall_time(now), realtime=in_touch)
+            stored_offset = (store.device_row(device_id) or {}).get("clock_offset_seconds")
+            if offset is None:
+                offset = stored_offset
+            elif offset != stored_offset or self._offset_due(sn):
+                store.record_clock_offset(device_id, offset)
+            suspect = settings.clock_suspect(offset)
+            report = store_attlog(store, sn, device_id, batch, clock_suspect=suspect)
+            reasons = []
+            if suspect:
+                reasons.append(f"clock {offset:+.0f} s off the server")
+            if report.refused:
+                log.warning("%s (SN %s): %s", device_id, sn, report.refusal_summary)
+                reasons.append(report.refusal_summary)
+            self._touch(store, row, address, reason="; ".join(reasons) or None)
+        if query.stamp:
+            store.set_push_stamp(sn, table, query.stamp)
+        return Reply(200, ok_reply())
+
+    def _describe(self, store: Store, row: dict[str, Any], body: bytes, address: str | None) -> Reply:
+        info = parse_registry(body)
+        self._touch(store, row, address, info=info)
+        if row["state"] == "accepted":
+            store.ensure_device(row["device_id"], model=info.get("DeviceName"), firmware=info.get("FWVersion") or info.get("FirmVer"))
+        return Reply(200, ok_reply())
+
+    def _heartbeat(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                   address: str | None) -> Reply:
+        info = asdict(query.info) if query.info is not None else None
+        self._touch(store, row, address, info=info)
+        if row["state"] != "accepted":
+            return Reply(200, ok_reply())
+        device_id, now = row["device_id"], self.now()
+        if query.info is not None:
+            store.ensure_device(device_id, firmware=query.info.firmware or None)
+        timeout = timedelta(seconds=self.push.command_timeout_seconds)
+        store.expire_device_commands(device_id, (now - timeout).isoformat(timespec="seconds"),
+                                     f"failed: no result from the clock within {self.push.command_timeout_seconds} s")
+        pending = []
+        for command in store.unsent_device_commands(device_id):
+            try:
+                pending.append((command["id"], wire_command(command["command"], settings, wall_time(now))))
+            except (UnsafeCommand, ValueError) as exc:
+                reason = exc if isinstance(exc, UnsafeCommand) else UnsafeCommand(str(exc))
+                store.finish_device_command(command["id"], unsent_result(reason))
+        if not pending:
+            return Reply(200, ok_reply())
+        reply = command_reply(pending, line_ending="\r\n" if settings.line_ending == "crlf" else "\n")
+        store.mark_device_commands_sent(reply.sent)
+        return Reply(200, reply.text)
+
+    def _results(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                 address: str | None) -> Reply:
+        parsed = parse_command_results(body, max_body=self.push.max_body_bytes)
+        self._touch(store, row, address)
+        if row["state"] == "accepted":
+            record_results(store, row["device_id"], parsed.results)
+            if parsed.errors:
+                store.note_push_refusals(row["sn"], len(parsed.errors), "; ".join(str(e) for e in parsed.errors[:3]))
+        return Reply(200, ok_reply())
+
+    def _registry(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                  address: str | None) -> Reply:
+        self._describe(store, row, body, address)
+        return Reply(200, f"RegistryCode={self._registry_code(store, row['sn'])}")
+
+    def _registry_code(self, store: Store, sn: str) -> str:
+        # a code the clock can show back, derived from a server secret: it reveals nothing (UNCONFIRMED use)
+        if self._registry_key is None:
+            self._registry_key = store.secret("push-registry").encode()
+        return hmac.new(self._registry_key, sn.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+# --- serving ------------------------------------------------------------------------------
+
+
+class ReceiverServer:
+    """The receiver under waitress on ``host:port``, and a sweep that marks accepted
+    clocks offline when they stop calling in."""
+
+    SWEEP_SECONDS = 60.0
+
+    def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
+                 host: str | None = None, port: int | None = None):
+        from waitress import create_server
+
+        push = config.push
+        self.receiver = PushReceiver(config, now=now)
+        proxy: dict[str, Any] = {}
+        if push.trusted_proxy:
+            proxy = {"trusted_proxy": push.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"},
+                     "clear_untrusted_proxy_headers": True}
+        try:
+            self.server = create_server(self.receiver, host=host or push.host, port=push.port if port is None else port,
+                                        threads=push.threads, ident="attendance-monitor", **proxy)
+        except OSError as exc:
+            raise MonitorError(f"the push receiver cannot listen on {host or push.host}:{push.port if port is None else port}: "
+                               f"{exc.strerror or exc} (another program has the port? change [push] port)") from None
+        self.stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._closing = threading.Lock()  # the loop closes its sockets; stop() must not write to a closed trigger
+        self._closed = False
+        self._stopped = False
+
+    @property
+    def url(self) -> str:
+        host = self.server.effective_host
+        return f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{self.server.effective_port}"
+
+    def start(self) -> ReceiverServer:
+        """Serve in background threads (``monitor run``, tests); :meth:`stop` ends them."""
+        for target, name in ((self._serve, "push-receiver"), (self._sweep, "push-sweep")):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until :meth:`stop` (``monitor receive``)."""
+        sweeper = threading.Thread(target=self._sweep, name="push-sweep", daemon=True)
+        sweeper.start()
+        self._threads.append(sweeper)
+        self._serve()
+
+    def _serve(self) -> None:
+        import waitress.wasyncore as wasyncore
+
+        server = self.server
+        try:
+            while not self.stopping.is_set():
+                wasyncore.loop(timeout=1.0, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+        finally:
+            # the sockets belong to this loop: closed here, once, never from another thread
+            with self._closing:
+                wasyncore.close_all(server._map)
+                self._closed = True
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop listening, let running requests finish, close the connections."""
+        with self._closing:
+            if self._stopped:
+                return
+            self._stopped = True
+            self.stopping.set()
+            if not self._closed:
+                self.server.pull_trigger()  # wakes the loop's poll at once
+        for thread in self._threads:
+            if thread is not threading.current_thread():
+                thread.join(timeout)
+        self.server.task_dispatcher.shutdown(timeout=timeout)
+        self.receiver.close()
+
+    def _sweep(self) -> None:
+        silent = timedelta(seconds=max(3 * self.receiver.push.delay, 120))
+        while not self.stopping.wait(self.SWEEP_SECONDS):
+            try:
+                cutoff = (self.receiver.now() - silent).isoformat(timespec="seconds")
+                for device_id in self.receiver.store().mark_silent_push_devices(cutoff):
+                    log.warning("push clock %s went silent: offline", device_id)
+            except MonitorError as exc:
+                log.warning("push sweep: %s", exc)
