@@ -45,3 +45,8 @@ class NotFound(MonitorError):
 
 class Refused(MonitorError):
     """A change was refused because it would break a rule (overlap, last admin, ...)."""
+
+
+class DeliveryError(MonitorError):
+    """A notification could not be delivered (the mail server or a webhook refused it,
+    or could not be reached); the message says which and why, never a password."""

@@ -7,14 +7,12 @@ for another unit, or a person in one, is answered 404 (its existence is not conf
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 from flask_login import login_required
 
-from monitor.engine.day import ABSENCE_STATUSES, REQUIRED_STATUSES
 from monitor.errors import Refused
 from monitor.reports.attendance import (
     MONTH_KEYS,
@@ -24,6 +22,7 @@ from monitor.reports.attendance import (
 )
 from monitor.reports.period import Month
 from monitor.reports.render import to_csv
+from monitor.reports.summary import day_summary, is_exception
 from web.db import get_store, now, state
 from web.visibility import only_visible, units_in_view, visible_employee
 
@@ -54,29 +53,6 @@ def _policy():
 
 def _day_rows(day: date, allowed: set[str] | None) -> list[dict[str, Any]]:
     return only_visible(day_report(get_store(), day), allowed)
-
-
-def is_exception(row: dict[str, Any]) -> bool:
-    return bool(
-        row["status"] in ABSENCE_STATUSES or row["late_minutes"] or row["early_minutes"] or row["away_minutes"]
-        or row["missing_in"] or row["missing_out"]
-    )
-
-
-def day_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
-    statuses = Counter(row["status"] for row in rows)
-    return {
-        "staff": len(rows),
-        "required": sum(1 for r in rows if r["status"] in REQUIRED_STATUSES),
-        "present": statuses["present"] + statuses["partial_absent"],
-        "late": sum(1 for r in rows if r["late_minutes"]),
-        "early": sum(1 for r in rows if r["early_minutes"]),
-        "absent": statuses["absent"],
-        "partial_absent": statuses["partial_absent"],
-        "leave": statuses["leave"],
-        "pending": statuses["pending"],
-        "missing": sum(1 for r in rows if r["missing_in"] or r["missing_out"]),
-    }
 
 
 def _per_unit(units: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

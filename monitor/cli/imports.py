@@ -75,7 +75,7 @@ def import_units(app: AppContext, file: Path, skip_bad: bool, reason: str | None
 def import_employees(app: AppContext, file: Path, skip_bad: bool, reason: str | None) -> None:
     """Add or update employees by code.
 
-    Columns: code, full_name, unit_code [, title, grade, active, hired_on, left_on, schedule];
+    Columns: code, full_name, unit_code [, title, grade, active, hired_on, left_on, schedule, email];
     Vietnamese headers (Mã nhân viên, Họ và tên, Đơn vị, ...) are accepted too.
     """
     with app.store() as store:

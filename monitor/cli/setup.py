@@ -82,14 +82,22 @@ def users() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--unit", "units", multiple=True, help="Unit code a manager or timekeeper is responsible for (repeatable).")
 @click.option("--name", "full_name", help="Full name, shown on pages.")
+@click.option("--email", help="E-mail address for digests, alerts and reminders (see 'monitor users set').")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_app
-def users_add(app: AppContext, username: str, role: str, units: tuple[str, ...], full_name: str | None, password_file: Path | None) -> None:
+def users_add(app: AppContext, username: str, role: str, units: tuple[str, ...], full_name: str | None, email: str | None,
+              password_file: Path | None) -> None:
     """Add a web user."""
+    from monitor.store.notify import check_email
+
     store = app.store()
     try:
+        if email:
+            check_email(email, "--email")  # before the user is added, not after
         password = _read_password(password_file, f"Password for {username}")
         store.add_user(username, password, role=role, units=units, full_name=full_name, actor=app.actor)
+        if email:
+            store.set_user_contact(username, email=email, actor=app.actor)
     finally:
         store.close()
     click.echo(f"User {username!r} added ({role}).")

@@ -35,6 +35,7 @@ from monitor.config.core import (
     parse_storage,
     parse_web,
 )
+from monitor.config.notify import NotifyConfig, parse_notify
 from monitor.config.policy import SECTIONS as POLICY_SECTIONS
 from monitor.config.policy import parse_policy
 from monitor.config.push import PushConfig, PushDeviceSettings, parse_push
@@ -46,6 +47,7 @@ __all__ = [
     "DeviceConfig",
     "PushConfig",
     "PushDeviceSettings",
+    "NotifyConfig",
     "SiteConfig",
     "StorageConfig",
     "WebConfig",
@@ -55,7 +57,7 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-CORE_SECTIONS = ("site", "storage", "devices", "web", "push")
+CORE_SECTIONS = ("site", "storage", "devices", "web", "push", "notify")
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Config:
     web: WebConfig = field(default_factory=WebConfig)
     policy: OfficePolicy = field(default_factory=OfficePolicy)
     push: PushConfig = field(default_factory=PushConfig)
+    notify: NotifyConfig = field(default_factory=NotifyConfig)
 
     def device(self, device_id: str) -> DeviceConfig:
         for device in self.devices:
@@ -97,9 +100,11 @@ def parse_config(text: str, source: str = "config.toml", base: Path | None = Non
     web = parse_web(checker, raw.get("web"))
     policy = parse_policy(checker, raw)
     push = parse_push(checker, raw.get("push"))
+    notify = parse_notify(checker, raw.get("notify"), base)
     if checker.problems:
         raise ConfigError(checker.problems)
-    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, push=push)
+    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, push=push,
+                  notify=notify)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from monitor.errors import Refused
 from monitor.imports.tables import Row, parse_date, parse_flag, read_rows
+from monitor.store.notify import check_email
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$")
 
@@ -34,6 +36,7 @@ EMPLOYEE_COLUMNS = {
     "hired_on": ("hired", "start date", "ngày vào", "ngày bắt đầu"),
     "left_on": ("left", "end date", "ngày nghỉ việc", "ngày thôi việc"),
     "schedule": ("lịch làm việc",),
+    "email": ("e-mail", "mail", "thư điện tử", "địa chỉ email", "địa chỉ thư điện tử"),
 }
 ENROLLMENT_COLUMNS = {
     "device_id": ("device", "máy chấm công", "mã máy"),
@@ -133,6 +136,12 @@ def check_employees(path: Path, known_units: set[str]) -> Checked:
             raise ValueError(f"left on {record['left_on']} is before hired on {record['hired_on']}")
         if row.values.get("active"):
             record["active"] = 1 if parse_flag(row.values["active"]) else 0
+        if "email" in row.values:
+            # staff with an address get their own reminders (monitor.service.notify)
+            try:
+                record["email"] = check_email(row.values["email"], "e-mail") if row.values["email"].strip() else None
+            except Refused as exc:
+                raise ValueError(str(exc)) from None
         return record
 
     _check_rows(read_rows(path, EMPLOYEE_COLUMNS, ("code", "full_name", "unit_code")), build, "code", checked)

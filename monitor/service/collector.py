@@ -3,7 +3,9 @@ readers that do not, judges what arrived, and carries out requests queued by the
 
 APScheduler only decides *when*: each device that stores records is pulled every
 ``poll_seconds`` (job id ``pull:<device>``), the evaluation runs every few minutes
-(``evaluate``), and the device-command queue is read every few seconds (``commands``).
+(``evaluate``), the device-command queue is read every few seconds (``commands``), and
+with ``[notify]`` on, digests, alerts and reminders due are sent every minute (``notify``;
+what is due is decided from the notification log, so a missed run loses nothing).
 Readers without a log (fingerprint, card and line readers) are heard live by
 supervisors that reconnect with back-off (:mod:`monitor.service.live`).
 
@@ -76,6 +78,7 @@ class Collector:
         self._port_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self.live = None
+        self._notifier = None
 
     def store(self) -> Store:
         return Store(self.config.storage.database, zone=self.config.site.zone, now=self.now)
@@ -105,6 +108,18 @@ class Collector:
             return
         with self.store() as store:
             self.evaluate(store)
+
+    def notify(self) -> None:
+        """Send the digests, alerts and reminders due now (after judging, for digests)."""
+        from monitor.service.notify.notifier import Notifier
+
+        if self._notifier is None:
+            self._notifier = Notifier(self.config, now=self.now, before_digests=self.judge)
+        report = self._notifier.tick()
+        for error in report.sent.errors:
+            log.warning("notification: %s", error)
+        if report.digests or report.alerts or report.sent.sent:
+            log.info("notify: %d digest(s), %d alert(s) queued; %d sent", report.digests, report.alerts, report.sent.sent)
 
     def run_commands(self) -> int:
         """Carry out device requests queued by the web site; returns how many were done."""
@@ -164,7 +179,8 @@ class Collector:
             self.live = None
 
 
-def schedule(collector: Collector, scheduler, *, evaluate_minutes: int = 5, command_seconds: int = 5) -> None:
+def schedule(collector: Collector, scheduler, *, evaluate_minutes: int = 5, command_seconds: int = 5,
+             notify_seconds: int = 60) -> None:
     """Add the collector's jobs to an APScheduler 3.x scheduler, with explicit ids."""
     from apscheduler.triggers.interval import IntervalTrigger
 
@@ -205,3 +221,15 @@ def schedule(collector: Collector, scheduler, *, evaluate_minutes: int = 5, comm
         misfire_grace_time=command_seconds * 4,
         replace_existing=True,
     )
+    if collector.config.notify.enabled:
+        scheduler.add_job(
+            collector.notify,
+            IntervalTrigger(seconds=notify_seconds, timezone=zone),
+            id="notify",
+            name="digests, alerts and reminders due",
+            next_run_time=start,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=notify_seconds * 5,
+            replace_existing=True,
+        )

@@ -1,7 +1,8 @@
 """The only module that touches SQLite (through sqlite-utils).
 
 ``Store`` joins the parts: the punch log (:mod:`.punches`), the directory of units,
-employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`), push clocks (:mod:`.push`).
+employees, enrollments and users (:mod:`.directory`), device state (:mod:`.devices`), push clocks (:mod:`.push`),
+the notification log and alert states (:mod:`.notify`).
 Keep every SQL statement behind this package so that a central PostgreSQL stays
 possible later.
 """
@@ -12,6 +13,7 @@ from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
 from monitor.store.month_close import MonthCloseStore
+from monitor.store.notify import NotifyStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
 from monitor.store.results import ResultStore
@@ -19,6 +21,6 @@ from monitor.store.results import ResultStore
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore):
     """The attendance database."""
 

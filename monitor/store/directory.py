@@ -14,7 +14,7 @@ from monitor.store.base import StoreBase
 
 ROLES = ("admin", "hr", "manager", "timekeeper")
 UNIT_FIELDS = ("name", "parent_code", "schedule", "active")
-EMPLOYEE_FIELDS = ("full_name", "unit_code", "title", "grade", "active", "hired_on", "left_on", "schedule")
+EMPLOYEE_FIELDS = ("full_name", "unit_code", "title", "grade", "active", "hired_on", "left_on", "schedule", "email")
 
 
 @dataclass

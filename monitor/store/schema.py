@@ -331,3 +331,49 @@ def m007_month_close(db: Database) -> None:
     db.execute("CREATE INDEX idx_month_close_steps ON month_close_steps(unit_code, month, id)")
     db.execute("CREATE INDEX idx_month_close_locked ON month_close(month, unit_code) WHERE state = 'locked'")
     db.execute("CREATE INDEX idx_audit_at ON audit(at)")
+
+
+@migrations()
+def m008_notify(db: Database) -> None:
+    """Telling people: e-mail addresses and opt-outs, the notification log, alert states."""
+    db.execute("ALTER TABLE users ADD COLUMN email TEXT")
+    db.execute("ALTER TABLE users ADD COLUMN language TEXT")  # NULL: the site's [notify] language
+    db.execute("ALTER TABLE users ADD COLUMN notify_opt_out TEXT NOT NULL DEFAULT '[]'")  # kinds, JSON
+    db.execute("ALTER TABLE employees ADD COLUMN email TEXT")
+    # Every notification, one row per (what, whom, which day): the unique key is claimed
+    # before anything is sent, so a restart never sends the same digest twice.
+    db.execute(
+        """
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            channel TEXT NOT NULL,
+            recipient TEXT NOT NULL,
+            address TEXT,
+            subject TEXT NOT NULL,
+            payload TEXT,
+            status TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            next_attempt_at TEXT,
+            sent_at TEXT,
+            error TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_notifications_status ON notifications(status, next_attempt_at)")
+    db.execute("CREATE INDEX idx_notifications_created ON notifications(created_at)")
+    # A condition IT is told about (a device offline, a clock off): when it was first
+    # seen, when it was last alerted, so alerts are rate-limited and end with one
+    # "back to normal".
+    db.execute(
+        """
+        CREATE TABLE alert_states (
+            key TEXT PRIMARY KEY,
+            check_name TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            alerted_at TEXT,
+            summary TEXT NOT NULL
+        ) WITHOUT ROWID"""
+    )
