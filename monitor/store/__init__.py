@@ -12,11 +12,12 @@ from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
+from monitor.store.requests import RequestStore
 from monitor.store.results import ResultStore
 
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, RequestStore):
     """The attendance database."""
 

@@ -43,6 +43,17 @@ RESULT_COLUMNS = (
     "punch_ids",
     "detail",
     "evaluated_at",
+    # what approved explanations excuse (engine.requests.Excused.columns), and whether
+    # an approved correction's manual punch was judged
+    "excused_late_minutes",
+    "excused_late_count",
+    "excused_early_minutes",
+    "excused_early_count",
+    "excused_away_minutes",
+    "excused_missing",
+    "excused_absent_fraction",
+    "approved_symbol",
+    "corrected",
 )
 _INSERT = (
     f"INSERT OR REPLACE INTO day_results ({', '.join(RESULT_COLUMNS)})"
