@@ -37,7 +37,9 @@ from monitor.config.core import (
 )
 from monitor.config.policy import SECTIONS as POLICY_SECTIONS
 from monitor.config.policy import parse_policy
+from monitor.config.requests import parse_requests
 from monitor.engine.policy import OfficePolicy
+from monitor.engine.requests import RequestPolicy
 from monitor.errors import ConfigError, NotFound
 
 __all__ = [
@@ -52,7 +54,7 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-CORE_SECTIONS = ("site", "storage", "devices", "web")
+CORE_SECTIONS = ("site", "storage", "devices", "web", "requests")
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ class Config:
     devices: tuple[DeviceConfig, ...] = ()
     web: WebConfig = field(default_factory=WebConfig)
     policy: OfficePolicy = field(default_factory=OfficePolicy)
+    # kept off OfficePolicy: its fingerprint re-judges every day, and these settings judge nothing
+    requests: RequestPolicy = field(default_factory=RequestPolicy)
 
     def device(self, device_id: str) -> DeviceConfig:
         for device in self.devices:
@@ -92,9 +96,10 @@ def parse_config(text: str, source: str = "config.toml", base: Path | None = Non
     devices = parse_devices(checker, raw.get("devices"))
     web = parse_web(checker, raw.get("web"))
     policy = parse_policy(checker, raw)
+    requests = parse_requests(checker, raw.get("requests"))
     if checker.problems:
         raise ConfigError(checker.problems)
-    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy)
+    return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, requests=requests)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:

@@ -193,6 +193,8 @@ def to_csv(rows: list[dict[str, Any]], keys: Sequence[str]) -> str:
                 value = ";".join(f"{kind}:{days}" for kind, days in value.items())
             elif key == "flags":
                 value = ";".join(flag["rule"] for flag in value)
+            elif key == "requests":
+                value = ";".join(f"{r['id']}:{r['kind']}:{r['status']}" for r in value)
             elif isinstance(value, bool):
                 value = int(value)
             values.append("" if value is None else value)

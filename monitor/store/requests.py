@@ -66,11 +66,13 @@ class RequestStore(StoreBase):
         day_to: date | None = None,
         search: str | None = None,
         ids: Sequence[int] | None = None,
+        unrouted: bool = False,
         limit: int = 500,
     ) -> list[dict[str, Any]]:
         """Requests matching every filter given, newest first. ``unit_codes``: the
-        person's current unit; ``search``: part of the person's code or name."""
-        clauses: list[str] = []
+        person's current unit; ``search``: part of the person's code or name;
+        ``unrouted``: only those no manager approves (HR decides them)."""
+        clauses: list[str] = ["r.approver_unit IS NULL"] if unrouted else []
         params: list[Any] = []
         for column, values in (
             ("r.employee_code", employee_codes), ("e.unit_code", unit_codes), ("r.status", statuses),
@@ -97,10 +99,12 @@ class RequestStore(StoreBase):
             (*params, limit),
         )
 
-    def pending_count(self, approver_units: Sequence[str] | None) -> int:
-        """Pending requests routed to these units (``None``: all pending)."""
+    def pending_count(self, approver_units: Sequence[str] | None, *, unrouted: bool = False) -> int:
+        """Pending requests routed to these units (``None``: all pending, or with
+        ``unrouted`` those routed to no unit)."""
         if approver_units is None:
-            return int(self.scalar("SELECT COUNT(*) FROM requests WHERE status = ?", (PENDING,)) or 0)
+            extra = " AND approver_unit IS NULL" if unrouted else ""
+            return int(self.scalar(f"SELECT COUNT(*) FROM requests WHERE status = ?{extra}", (PENDING,)) or 0)
         if not approver_units:
             return 0
         return int(self.scalar(
