@@ -74,7 +74,7 @@ def config_check(ctx: click.Context, file: Path | None) -> None:
 
 @click.group()
 def users() -> None:
-    """Web users: admin, hr, manager (a manager sees only their units)."""
+    """Web users: admin, hr, manager (a manager sees only their units), staff (one employee's own days)."""
 
 
 @users.command("add")
@@ -82,14 +82,17 @@ def users() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--unit", "units", multiple=True, help="Unit code a manager is responsible for (repeatable).")
 @click.option("--name", "full_name", help="Full name, shown on pages.")
+@click.option("--employee", "employee_code", help="The employee this account is (required for staff; for a manager, their own requests go to the unit above).")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_app
-def users_add(app: AppContext, username: str, role: str, units: tuple[str, ...], full_name: str | None, password_file: Path | None) -> None:
+def users_add(app: AppContext, username: str, role: str, units: tuple[str, ...], full_name: str | None,
+              employee_code: str | None, password_file: Path | None) -> None:
     """Add a web user."""
     store = app.store()
     try:
         password = _read_password(password_file, f"Password for {username}")
-        store.add_user(username, password, role=role, units=units, full_name=full_name, actor=app.actor)
+        store.add_user(username, password, role=role, units=units, full_name=full_name, actor=app.actor,
+                       employee_code=employee_code)
     finally:
         store.close()
     click.echo(f"User {username!r} added ({role}).")
@@ -109,7 +112,7 @@ def users_passwd(app: AppContext, username: str, password_file: Path | None) -> 
         password = _read_password(password_file, f"New password for {username}")
         user = rows[0]
         store.add_user(username, password, role=user["role"], units=user["units"], full_name=user["full_name"],
-                       actor=app.actor, replace=True)
+                       actor=app.actor, replace=True, employee_code=user["employee_code"])
     finally:
         store.close()
     click.echo(f"Password of {username!r} changed.")

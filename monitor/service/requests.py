@@ -54,6 +54,7 @@ from monitor.engine.requests import (
 from monitor.errors import NotFound, Refused
 from monitor.service.evaluation import Evaluation, RunSummary
 from monitor.store import Store
+from monitor.store.leave import describe_leave
 
 HR_ROLES = ("admin", "hr")
 MAX_LEAVE_DAYS = 366
@@ -203,7 +204,7 @@ class RequestDesk:
         store = self.store
         person = store.employee(draft.employee_code)
         self._may_file_for(actor, person)
-        values = self._checked(draft, person)
+        values = self._checked(draft, person, actor.is_hr)
         if not actor.is_hr:
             check_deadline(draft.day_from, self.now.date(), self.rules.deadline_working_days, self._working_day(person))
         parents = {u["code"]: u["parent_code"] for u in store.units()}
@@ -227,8 +228,9 @@ class RequestDesk:
             return
         raise Refused(f"you may not file requests for {person['code']} (not in your units)")
 
-    def _checked(self, draft: Draft, person: dict[str, Any]) -> dict[str, Any]:
-        """The request's columns after checking the draft for its kind."""
+    def _checked(self, draft: Draft, person: dict[str, Any], hr: bool) -> dict[str, Any]:
+        """The request's columns after checking the draft for its kind. A business trip
+        carries its document number, except that HR may record one from paper without it."""
         if draft.kind not in KINDS:
             raise Refused(f"kind {draft.kind!r} is not one of {', '.join(KINDS)}")
         text = (draft.reason or "").strip()
@@ -244,7 +246,7 @@ class RequestDesk:
         if person["hired_on"] and draft.day_from.isoformat() < person["hired_on"]:
             raise Refused(f"{person['code']} was hired on {person['hired_on']}, after {draft.day_from.isoformat()}")
         if draft.kind == LEAVE:
-            values.update(self._checked_leave(draft, day_to))
+            values.update(self._checked_leave(draft, day_to, hr))
             return values
         if day_to != draft.day_from:
             raise Refused(f"an {draft.kind} is about one day; file one per day")
@@ -261,7 +263,7 @@ class RequestDesk:
             values["claimed_out"] = draft.claimed_out.strftime("%H:%M:%S") if draft.claimed_out else None
         return values
 
-    def _checked_leave(self, draft: Draft, day_to: date) -> dict[str, Any]:
+    def _checked_leave(self, draft: Draft, day_to: date, hr: bool) -> dict[str, Any]:
         kind = self.policy.leave.kind(draft.leave_kind or "")
         part = draft.part or "full"
         if part not in PARTS:
@@ -270,16 +272,19 @@ class RequestDesk:
             raise Refused(f"the leave ends ({day_to}) before it starts ({draft.day_from})")
         if (day_to - draft.day_from).days >= MAX_LEAVE_DAYS:
             raise Refused("leave of more than a year is surely a typo; file it in parts")
-        if kind.code == "CT" and not (draft.document_no or "").strip():
+        if kind.code == "CT" and not (draft.document_no or "").strip() and not hr:
             raise Refused("a business trip (CT) carries the assignment's document number (--document, e.g. QĐ 123/QĐ-SNV)")
         clash = self.store.overlapping_leave(draft.employee_code, draft.day_from, day_to, part)
         if clash is not None:
-            raise Refused(f"{draft.employee_code} already has leave #{clash['id']} ({clash['kind']},"
-                          f" {clash['date_from']}..{clash['date_to']}) on these days")
+            low, high = max(draft.day_from.isoformat(), clash["date_from"]), min(day_to.isoformat(), clash["date_to"])
+            span = low if low == high else f"{low}..{high}"
+            raise Refused(f"{draft.employee_code}: leave {describe_leave(clash)} already covers {span}; remove it first"
+                          f" (monitor leave remove {clash['id']} --reason ...) or change the dates")
         return {"leave_kind": kind.code, "part": part}
 
     def _checked_explanation(self, draft: Draft) -> dict[str, Any]:
-        if draft.violation not in VIOLATIONS:
+        """``violation`` may be left out when the day holds exactly one."""
+        if draft.violation is not None and draft.violation not in VIOLATIONS:
             raise Refused(f"violation {draft.violation!r} is not one of {', '.join(VIOLATIONS)}")
         category = reason(draft.category or "khac")
         rows = self.store.day_results_between(draft.day_from, draft.day_from, employee_code=draft.employee_code)
@@ -288,6 +293,11 @@ class RequestDesk:
                           " (run 'monitor evaluate' first)")
         day = rows[0]
         held = _violations(day)
+        if draft.violation is None:
+            if len(held) != 1:
+                found = ", ".join(held) or "none"
+                raise Refused(f"say which violation of {draft.day_from.isoformat()} to explain (--violation; the day holds: {found})")
+            draft.violation = held[0]
         if draft.violation not in held:
             found = ", ".join(held) or "none"
             raise Refused(f"{draft.day_from.isoformat()} has no {draft.violation} to explain (the day holds: {found})")
@@ -414,8 +424,12 @@ class RequestDesk:
         """HR's shortcut (``monitor leave add``): file leave and approve it at once."""
         if not actor.is_hr:
             raise Refused("only HR files and approves leave in one step")
-        request_id = self.file(actor, draft)
-        return self.decide(actor, request_id, approve=True, comment="lập và duyệt bởi nhân sự").request
+        # one transaction: a refused approval (overlapping leave) leaves no request behind
+        with self.store.write():
+            request_id = self.file(actor, draft)
+            codes = self._decide(actor, request_id, approve=True, comment="lập và duyệt bởi nhân sự")
+        self.rejudge(codes)
+        return self.store.request(request_id)
 
     def rejudge(self, employee_codes: Iterable[str]) -> RunSummary:
         """Judge the marked days of these people now, not at the next scheduled run."""
