@@ -199,6 +199,14 @@ class RequestStore(StoreBase):
             (*employee_codes, day_from.isoformat(), (day_to + timedelta(days=1)).isoformat()),
         ))
 
+    def day_punches(self, employee_code: str, day: date) -> list[dict[str, Any]]:
+        """The raw punches of one person's local day, as the clocks delivered them."""
+        return self.query(
+            "SELECT id, device_id, device_user_id, punched_at, source, verify_mode, state, clock_suspect, received_at"
+            " FROM punches WHERE employee_code = ? AND punched_at >= ? AND punched_at < ? ORDER BY punched_at, id",
+            (employee_code, day.isoformat(), (day + timedelta(days=1)).isoformat()),
+        )
+
     # --- attachments ----------------------------------------------------------------------
 
     def add_request_file(self, request_id: int, *, file_name: str, content_type: str, size: int, sha256: str,
