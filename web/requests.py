@@ -297,7 +297,12 @@ def download(request_id: int, file_id: int):
         abort(404)
     if row["request_id"] != request_id:
         abort(404)
-    data = read_attachment(store, row)
+    try:
+        data = read_attachment(store, row)
+    except NotFound as exc:
+        abort(404, description=str(exc))
+    except Refused as exc:
+        abort(409, description=str(exc))  # changed on disk: never serve it as the original
     return Response(data, mimetype=row["content_type"], headers={
         "Content-Disposition": f"attachment; filename*=UTF-8''{_quote(row['file_name'])}",
         "X-Content-Type-Options": "nosniff",
