@@ -46,6 +46,8 @@ HEADINGS = {
     "kind": ("Loại", "Kind"),
     "reason": ("Lý do", "Reason"),
     "removed_at": ("Đã huỷ lúc", "Removed at"),
+    "late_count_after": ("Lần muộn sau giải trình", "Late after explanations"),
+    "absent_days_after": ("Ngày vắng KP sau giải trình", "Absent after explanations"),
 }
 STATUSES = {
     "present": ("Có mặt", "present"),
