@@ -126,9 +126,19 @@ def leave_list(app: AppContext, employee: str | None, unit: str | None, date_fro
 @click.option("--reason", required=True, help="Why (kept in the audit trail).")
 @pass_app
 def leave_remove(app: AppContext, leave_id: int, reason: str) -> None:
-    """Remove leave record LEAVE_ID (it stays in the audit trail)."""
+    """Remove leave record LEAVE_ID (it stays in the audit trail); leave approved through
+    a request is removed by revoking that approval."""
+    from monitor.service.requests import RequestDesk, cli_actor
+
     with app.store() as store:
-        record = store.remove_leave(leave_id, reason=reason, actor=app.actor)
+        request_id = store.leave_record(leave_id)["request_id"]
+        if request_id and store.request(request_id)["status"] == "approved":
+            # leave approved through a request goes with its approval: revoke it, on the request's record
+            RequestDesk(store, app.config.policy, app.config.requests, app.now()).revoke(
+                cli_actor(app.actor), request_id, reason)
+            record = store.leave_record(leave_id)
+        else:
+            record = store.remove_leave(leave_id, reason=reason, actor=app.actor)
     click.echo(f"Leave {describe_leave(record)} of {record['employee_code']} removed.")
 
 

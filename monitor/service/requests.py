@@ -412,7 +412,7 @@ class RequestDesk:
                 raise Refused(f"only HR or the manager who may decide request #{request_id} may revoke it")
             store.revoke_manual_punches(request_id, actor=actor.username, reason=why)
             if row["leave_id"]:
-                store.remove_leave(row["leave_id"], reason=f"request #{request_id} revoked: {why}", actor=actor.username)
+                store.remove_leave(row["leave_id"], reason=why, actor=actor.username)  # leave.request_id links them
             store.mark_days_dirty([(row["employee_code"], date.fromisoformat(row["day_from"]),
                                     date.fromisoformat(row["day_to"]))])
             store.update_request(request_id, {"status": REVOKED, "revoked_by": actor.username,

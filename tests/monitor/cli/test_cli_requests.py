@@ -139,3 +139,8 @@ def test_leave_add_is_hrs_file_and_approve_shortcut(monitor) -> None:
     listed = json.loads(monitor("requests", "list", "--format", "json").stdout)
     assert [(r["kind"], r["status"], r["document_no"], r["detail"]) for r in listed] == [
         ("leave", "approved", "QĐ 9/QĐ-SNV", "CT full")]
+    removed = monitor("leave", "remove", "1", "--reason", "Hủy chuyến công tác")
+    assert removed.stdout == "Leave #1 (CT, 2026-11-30, full) of NV001 removed.\n"
+    assert json.loads(monitor("leave", "list", "--format", "json").stdout) == []
+    request = json.loads(monitor("requests", "list", "--format", "json").stdout)[0]
+    assert request["status"] == "revoked"  # the approval went with its leave, on the record
