@@ -41,6 +41,7 @@ from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from monitor.errors import NotFound
 from web.db import get_store, now
 
 bp = Blueprint("auth", __name__)
@@ -59,6 +60,8 @@ class User(UserMixin):
         self.full_name = row.get("full_name") or row["username"]
         self.role = row["role"]
         self.units: list[str] = list(row["units"])
+        self.employee_code: str | None = row.get("employee_code")  # staff: the one person they are
+        self.must_change_password = bool(row.get("must_change_password"))
 
     @property
     def sees_everything(self) -> bool:
@@ -104,8 +107,12 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(username: str) -> User | None:
-    rows = [u for u in get_store().users() if u["username"] == username and u["active"]]
-    return User(rows[0]) if rows else None
+    # one row by key: with staff accounts there are as many users as employees
+    try:
+        row = get_store().user(username)
+    except NotFound:
+        return None
+    return User(row) if row["active"] else None
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,8 +1,9 @@
 """What the signed-in user may see: the one place every blueprint asks.
 
-Admin and HR see every unit; a manager sees their units and the units below them.
-Anything outside that is answered 404, as if it did not exist, so that a URL cannot be
-used to learn which units or people there are.
+Admin and HR see every unit; a manager sees their units and the units below them; a
+staff account sees no unit, only its own employee's days and requests. Anything outside
+that is answered 404, as if it did not exist, so that a URL cannot be used to learn
+which units, people or requests there are.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from flask import abort
 from flask_login import current_user
 
 from monitor.errors import NotFound
+from monitor.service.requests import Actor, can_see
 from web.db import get_store
 
 
@@ -30,6 +32,8 @@ def visible_units() -> set[str] | None:
 def units_in_view(unit: str | None) -> tuple[list[dict[str, Any]], set[str] | None]:
     """The unit rows the user may see, narrowed to ``unit`` and below when given, and
     the codes to filter by (``None``: all). 404 for a unit that is unknown or hidden."""
+    if current_user.role == "staff":
+        abort(404)  # unit views are for managers and HR
     store = get_store()
     allowed = visible_units()
     if unit:
@@ -55,7 +59,27 @@ def visible_employee(code: str) -> dict[str, Any]:
         person = get_store().employee(code)
     except NotFound:
         abort(404)
+    if current_user.role == "staff":
+        if code != current_user.employee_code:
+            abort(404)
+        return person
     allowed = visible_units()
-    if allowed is not None and person["unit_code"] not in allowed:
+    if allowed is not None and person["unit_code"] not in allowed and code != current_user.employee_code:
         abort(404)
     return person
+
+
+def current_actor() -> Actor:
+    """The signed-in user as the request desk's actor."""
+    return Actor(current_user.username, current_user.role, tuple(current_user.units), current_user.employee_code)
+
+
+def visible_request(request_id: int) -> dict[str, Any]:
+    """The request, or 404 when unknown or not the user's to see."""
+    try:
+        row = get_store().request(request_id)
+    except NotFound:
+        abort(404)
+    if not can_see(get_store(), current_actor(), row):
+        abort(404)
+    return row

@@ -60,14 +60,21 @@ def leave() -> None:
               help="Half days cover the morning (sessions before noon) or the afternoon.")
 @click.option("--kind", required=True, help="Leave kind: P, Ô (or O), Cô, TS, T, H, NB, KL, N, LĐ (or LD), CT, or a local code.")
 @click.option("--reason", required=True, help="Why (kept in the audit trail).")
+@click.option("--document", "document_no", help="Document number, e.g. the business trip's 'QĐ 123/QĐ-SNV'.")
 @pass_app
-def leave_add(app: AppContext, employee: str, date_from: date, date_to: date | None, part: str, kind: str, reason: str) -> None:
-    """Record leave for EMPLOYEE; the affected days are judged again on the next evaluation."""
+def leave_add(app: AppContext, employee: str, date_from: date, date_to: date | None, part: str, kind: str, reason: str,
+              document_no: str | None) -> None:
+    """Record leave for EMPLOYEE: HR's shortcut that files a leave request and approves it
+    at once (it shows in 'monitor requests list'); the affected days are judged again now."""
+    from monitor.service.requests import Draft, RequestDesk, cli_actor
+
     leave_kind = app.config.policy.leave.kind(kind)
     with app.store() as store:
-        leave_id = store.add_leave(employee, date_from, date_to or date_from, part=part, kind=leave_kind.code,
-                                   reason=reason, actor=app.actor)
-        record = store.leave_record(leave_id)
+        desk = RequestDesk(store, app.config.policy, app.config.requests, app.now())
+        request = desk.approve_leave_now(cli_actor(app.actor), Draft(
+            employee, "leave", date_from, reason, day_to=date_to or date_from, part=part, leave_kind=leave_kind.code,
+            document_no=document_no))
+        record = store.leave_record(request["leave_id"])
     click.echo(f"Leave {describe_leave(record)} added for {employee} ({leave_kind.name}).")
 
 
@@ -119,9 +126,19 @@ def leave_list(app: AppContext, employee: str | None, unit: str | None, date_fro
 @click.option("--reason", required=True, help="Why (kept in the audit trail).")
 @pass_app
 def leave_remove(app: AppContext, leave_id: int, reason: str) -> None:
-    """Remove leave record LEAVE_ID (it stays in the audit trail)."""
+    """Remove leave record LEAVE_ID (it stays in the audit trail); leave approved through
+    a request is removed by revoking that approval."""
+    from monitor.service.requests import RequestDesk, cli_actor
+
     with app.store() as store:
-        record = store.remove_leave(leave_id, reason=reason, actor=app.actor)
+        request_id = store.leave_record(leave_id)["request_id"]
+        if request_id and store.request(request_id)["status"] == "approved":
+            # leave approved through a request goes with its approval: revoke it, on the request's record
+            RequestDesk(store, app.config.policy, app.config.requests, app.now()).revoke(
+                cli_actor(app.actor), request_id, reason)
+            record = store.leave_record(leave_id)
+        else:
+            record = store.remove_leave(leave_id, reason=reason, actor=app.actor)
     click.echo(f"Leave {describe_leave(record)} of {record['employee_code']} removed.")
 
 

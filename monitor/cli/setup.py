@@ -74,7 +74,7 @@ def config_check(ctx: click.Context, file: Path | None) -> None:
 
 @click.group()
 def users() -> None:
-    """Web users: admin, hr, manager, timekeeper (a manager or timekeeper sees only their units)."""
+    """Web users: admin, hr, manager, timekeeper (a manager or timekeeper sees only their units), staff (one employee's own days)."""
 
 
 @users.command("add")
@@ -83,10 +83,11 @@ def users() -> None:
 @click.option("--unit", "units", multiple=True, help="Unit code a manager or timekeeper is responsible for (repeatable).")
 @click.option("--name", "full_name", help="Full name, shown on pages.")
 @click.option("--email", help="E-mail address for digests, alerts and reminders (see 'monitor users set').")
+@click.option("--employee", "employee_code", help="The employee this account is (required for staff; for a manager, their own requests go to the unit above).")
 @click.option("--password-file", type=click.Path(dir_okay=False, path_type=Path))
 @pass_app
 def users_add(app: AppContext, username: str, role: str, units: tuple[str, ...], full_name: str | None, email: str | None,
-              password_file: Path | None) -> None:
+              employee_code: str | None, password_file: Path | None) -> None:
     """Add a web user."""
     from monitor.store.notify import check_email
 
@@ -95,7 +96,8 @@ def users_add(app: AppContext, username: str, role: str, units: tuple[str, ...],
         if email:
             check_email(email, "--email")  # before the user is added, not after
         password = _read_password(password_file, f"Password for {username}")
-        store.add_user(username, password, role=role, units=units, full_name=full_name, actor=app.actor)
+        store.add_user(username, password, role=role, units=units, full_name=full_name, actor=app.actor,
+                       employee_code=employee_code)
         if email:
             store.set_user_contact(username, email=email, actor=app.actor)
     finally:
@@ -117,7 +119,7 @@ def users_passwd(app: AppContext, username: str, password_file: Path | None) -> 
         password = _read_password(password_file, f"New password for {username}")
         user = rows[0]
         store.add_user(username, password, role=user["role"], units=user["units"], full_name=user["full_name"],
-                       actor=app.actor, replace=True)
+                       actor=app.actor, replace=True, employee_code=user["employee_code"])
     finally:
         store.close()
     click.echo(f"Password of {username!r} changed.")

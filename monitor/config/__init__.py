@@ -39,7 +39,9 @@ from monitor.config.notify import NotifyConfig, parse_notify
 from monitor.config.policy import SECTIONS as POLICY_SECTIONS
 from monitor.config.policy import parse_policy
 from monitor.config.push import PushConfig, PushDeviceSettings, parse_push
+from monitor.config.requests import parse_requests
 from monitor.engine.policy import OfficePolicy
+from monitor.engine.requests import RequestPolicy
 from monitor.errors import ConfigError, NotFound
 
 __all__ = [
@@ -57,7 +59,7 @@ __all__ = [
     "load_config",
     "parse_config",
 ]
-CORE_SECTIONS = ("site", "storage", "devices", "web", "push", "notify")
+CORE_SECTIONS = ("site", "storage", "devices", "web", "push", "notify", "requests")
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Config:
     policy: OfficePolicy = field(default_factory=OfficePolicy)
     push: PushConfig = field(default_factory=PushConfig)
     notify: NotifyConfig = field(default_factory=NotifyConfig)
+    # kept off OfficePolicy: its fingerprint re-judges every day, and these settings judge nothing
+    requests: RequestPolicy = field(default_factory=RequestPolicy)
 
     def device(self, device_id: str) -> DeviceConfig:
         for device in self.devices:
@@ -101,10 +105,11 @@ def parse_config(text: str, source: str = "config.toml", base: Path | None = Non
     policy = parse_policy(checker, raw)
     push = parse_push(checker, raw.get("push"))
     notify = parse_notify(checker, raw.get("notify"), base)
+    requests = parse_requests(checker, raw.get("requests"))
     if checker.problems:
         raise ConfigError(checker.problems)
     return Config(path=None, site=site, storage=storage, devices=devices, web=web, policy=policy, push=push,
-                  notify=notify)
+                  notify=notify, requests=requests)
 
 
 def load_config(path: str | os.PathLike[str] | None = None, *, required: bool = True) -> Config:

@@ -20,20 +20,28 @@ from monitor.store import Store
 DAY_KEYS = (
     "employee", "name", "unit", "date", "status", "arrival", "departure", "late_minutes", "early_minutes",
     "worked_minutes", "away_minutes", "missing_in", "missing_out", "symbol", "leave", "holiday", "provisional",
+    # requests (issue 9): what approved explanations excuse, the symbol after them, a
+    # manual punch judged, and the day's requests with their status
+    "excused_late_minutes", "excused_early_minutes", "excused_away_minutes", "excused_missing", "excused_absence",
+    "approved_symbol", "corrected", "requests",
 )
 MONTH_KEYS = (
     "employee", "name", "unit", "month", "required_days", "present_days", "late_count", "late_minutes",
     "early_count", "early_minutes", "away_minutes", "absent_days", "missing_punches", "leave_days", "flags",
+    # after approved explanations (the keys above are as measured), and corrected days
+    "late_count_after", "late_minutes_after", "early_count_after", "early_minutes_after", "away_minutes_after",
+    "absent_days_after", "missing_punches_after", "corrected_days",
 )
-# rule name → the month-row key it compares (absent_days_per_year uses the year to date)
+# rule name → the month-row key it compares: the counts after approved explanations
+# (absent_days_per_year uses the year to date)
 RULE_COUNTS = {
-    "late_count_per_month": "late_count",
-    "late_minutes_per_month": "late_minutes",
-    "early_count_per_month": "early_count",
-    "early_minutes_per_month": "early_minutes",
-    "away_minutes_per_month": "away_minutes",
-    "missing_punches_per_month": "missing_punches",
-    "absent_days_per_month": "absent_days",
+    "late_count_per_month": "late_count_after",
+    "late_minutes_per_month": "late_minutes_after",
+    "early_count_per_month": "early_count_after",
+    "early_minutes_per_month": "early_minutes_after",
+    "away_minutes_per_month": "away_minutes_after",
+    "missing_punches_per_month": "missing_punches_after",
+    "absent_days_per_month": "absent_days_after",
     "absent_days_per_year": "absent_days_year",
 }
 
@@ -48,8 +56,9 @@ def _units(store: Store, unit: str | None) -> list[str] | None:
     return store.unit_and_below(unit) if unit else None
 
 
-def day_row(row: dict[str, Any]) -> dict[str, Any]:
-    """A ``day_results`` row (with ``full_name``) as a report row."""
+def day_row(row: dict[str, Any], requests: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A ``day_results`` row (with ``full_name``) as a report row; ``requests``: the
+    day's requests as ``{"id", "kind", "status"}``."""
     return {
         "employee": row["employee_code"],
         "name": row["full_name"],
@@ -68,12 +77,22 @@ def day_row(row: dict[str, Any]) -> dict[str, Any]:
         "leave": row["leave_kind"],
         "holiday": row["holiday"],
         "provisional": bool(row["provisional"]),
+        "excused_late_minutes": row["excused_late_minutes"],
+        "excused_early_minutes": row["excused_early_minutes"],
+        "excused_away_minutes": row["excused_away_minutes"],
+        "excused_missing": row["excused_missing"],
+        "excused_absence": _number(row["excused_absent_fraction"]),
+        "approved_symbol": row["symbol"] if row["approved_symbol"] is None else row["approved_symbol"],
+        "corrected": bool(row["corrected"]),
+        "requests": requests or [],
     }
 
 
 def day_report(store: Store, day: date, unit: str | None = None) -> list[dict[str, Any]]:
     """Everyone judged on ``day`` in ``unit`` and below (all units when ``None``)."""
-    return [day_row(row) for row in store.day_results_between(day, day, unit_codes=_units(store, unit))]
+    requests = store.requests_by_day(None, day, day)
+    return [day_row(row, requests.get((row["employee_code"], row["day"])))
+            for row in store.day_results_between(day, day, unit_codes=_units(store, unit))]
 
 
 def month_report(store: Store, policy: OfficePolicy, month: Month, unit: str | None = None,
@@ -102,12 +121,23 @@ def month_report(store: Store, policy: OfficePolicy, month: Month, unit: str | N
             "missing_punches": int(total["missing_punches"] or 0),
             "leave_days": {kind: _number(days) for kind, days in sorted(leave.get(code, {}).items())},
         }
-        counts = {**row, "absent_days_year": _number(year_absent.get(code, 0))}
+        after = {
+            "late_count_after": int((total["late_count"] or 0) - (total["excused_late_count"] or 0)),
+            "late_minutes_after": int((total["late_minutes"] or 0) - (total["excused_late_minutes"] or 0)),
+            "early_count_after": int((total["early_count"] or 0) - (total["excused_early_count"] or 0)),
+            "early_minutes_after": int((total["early_minutes"] or 0) - (total["excused_early_minutes"] or 0)),
+            "away_minutes_after": int((total["away_minutes"] or 0) - (total["excused_away_minutes"] or 0)),
+            "absent_days_after": _number((total["absent_days"] or 0) - (total["excused_absent_days"] or 0)),
+            "missing_punches_after": int((total["missing_punches"] or 0) - (total["excused_missing"] or 0)),
+            "corrected_days": int(total["corrected_days"] or 0),
+        }
+        counts = {**row, **after, "absent_days_year": _number(year_absent.get(code, 0))}
         row["flags"] = [
             {"rule": rule, "value": counts[RULE_COUNTS[rule]], "threshold": _number(threshold)}
             for rule, threshold in policy.rules.thresholds.items()
             if counts[RULE_COUNTS[rule]] >= threshold
         ]
+        row.update(after)
         rows.append(row)
     return rows
 
@@ -131,11 +161,15 @@ def _leave_days(store: Store, codes: list[str], month: Month) -> dict[str, dict[
 def employee_report(store: Store, policy: OfficePolicy, employee: str, month: Month) -> dict[str, Any]:
     """One person's month: ``{"employee": <month row>, "days": [<day rows>]}``."""
     record = store.employee(employee)
-    days = [day_row(row) for row in store.day_results_between(month.first, month.last, employee_code=employee)]
+    requests = store.requests_by_day([employee], month.first, month.last)
+    days = [day_row(row, requests.get((row["employee_code"], row["day"])))
+            for row in store.day_results_between(month.first, month.last, employee_code=employee)]
     totals = month_report(store, policy, month, employee=employee)
     summary = totals[0] if totals else {
         "employee": employee, "name": record["full_name"], "unit": record["unit_code"], "month": str(month),
         "required_days": 0, "present_days": 0, "late_count": 0, "late_minutes": 0, "early_count": 0,
         "early_minutes": 0, "away_minutes": 0, "absent_days": 0, "missing_punches": 0, "leave_days": {}, "flags": [],
+        "late_count_after": 0, "late_minutes_after": 0, "early_count_after": 0, "early_minutes_after": 0,
+        "away_minutes_after": 0, "absent_days_after": 0, "missing_punches_after": 0, "corrected_days": 0,
     }
     return {"employee": summary, "days": days}

@@ -46,6 +46,8 @@ HEADINGS = {
     "kind": ("Loại", "Kind"),
     "reason": ("Lý do", "Reason"),
     "removed_at": ("Đã huỷ lúc", "Removed at"),
+    "late_count_after": ("Lần muộn sau giải trình", "Late after explanations"),
+    "absent_days_after": ("Ngày vắng KP sau giải trình", "Absent after explanations"),
 }
 STATUSES = {
     "present": ("Có mặt", "present"),
@@ -193,6 +195,8 @@ def to_csv(rows: list[dict[str, Any]], keys: Sequence[str]) -> str:
                 value = ";".join(f"{kind}:{days}" for kind, days in value.items())
             elif key == "flags":
                 value = ";".join(flag["rule"] for flag in value)
+            elif key == "requests":
+                value = ";".join(f"{r['id']}:{r['kind']}:{r['status']}" for r in value)
             elif isinstance(value, bool):
                 value = int(value)
             values.append("" if value is None else value)

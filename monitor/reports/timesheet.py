@@ -10,7 +10,11 @@ symbol in columns 1..31, and the three "quy ra công" totals:
 - 33, unpaid days (số công nghỉ không lương): ``KL``;
 - 34, days paid by social insurance (số công hưởng BHXH): ``Ô``, ``Cô``, ``TS``, ``T``.
 
-A half-day cell (``P/+``) counts half to each column. Unexcused absences, holidays and
+A cell follows approved explanations (an absence excused as a business trip shows
+``CT``, as a meeting ``H``, as sickness ``Ô``: ``monitor.engine.requests``), and a day
+judged with a manual punch from an approved correction carries :data:`CORRECTED_MARK`
+after its symbol, explained under the legend, so an inspector can tell machine from
+manual. A half-day cell (``P/+``) counts half to each column. Unexcused absences, holidays and
 days off count in none; a day still provisional (today) is left blank. The mapping is the common reading of the form's legend (shared
 reference, vietnam.md §3); units that count differently can read the per-day JSON.
 """
@@ -31,6 +35,8 @@ PAID_LEAVE = ("P", "H", "NB", "LĐ", "N")
 INSURANCE = ("Ô", "Cô", "TS", "T")
 UNPAID = ("KL",)
 NOT_COUNTED_STATUSES = (*FREE_STATUSES, PENDING)
+CORRECTED_MARK = "*"
+CORRECTED_NOTE = "Ngày có giờ chấm công được cập nhật theo đề nghị đã duyệt (không lấy từ máy chấm công)"
 
 
 @dataclass
@@ -110,12 +116,13 @@ def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str
         if row is None:
             row = sheet[code] = TimesheetRow(code, result["full_name"], person.get("grade") or person.get("title") or "")
         day = date.fromisoformat(result["day"]).day
-        row.symbols[day] = result["symbol"] or ""
+        symbol = result["symbol"] if result["approved_symbol"] is None else result["approved_symbol"]
+        row.symbols[day] = (symbol or "") + (CORRECTED_MARK if result["corrected"] else "")
         if result["status"] == "holiday":
             holidays.setdefault(result["unit_code"], set()).add(day)
-        if result["status"] in NOT_COUNTED_STATUSES or not result["symbol"]:
+        if result["status"] in NOT_COUNTED_STATUSES or not symbol:
             continue
-        parts = split_symbol(result["symbol"], symbols)
+        parts = split_symbol(symbol, symbols)
         for part in parts:
             column = column_for(part, symbols)
             if column is not None:
@@ -155,3 +162,4 @@ def legend(symbols: LeaveConfig) -> Iterable[tuple[str, str]]:
         yield symbols.holiday_symbol, "Nghỉ lễ, tết (ký hiệu của đơn vị)"
     if symbols.absent_symbol:
         yield symbols.absent_symbol, "Vắng không phép (ký hiệu của đơn vị)"
+    yield CORRECTED_MARK, CORRECTED_NOTE

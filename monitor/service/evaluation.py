@@ -34,6 +34,7 @@ from monitor.engine.clock import in_zone, wall_time
 from monitor.engine.judge import DayPlan, LeaveDay, evaluate_day, plan_day
 from monitor.engine.leave import LeaveKind
 from monitor.engine.policy import OfficePolicy
+from monitor.engine.requests import NOTHING_EXCUSED, Excuse, excuse_day
 from monitor.engine.schedules import Schedule, clock_text
 from monitor.errors import Refused
 from monitor.store import Store
@@ -294,6 +295,8 @@ class Evaluation:
             started = time.perf_counter()
             busy = [e for e in batch if e.days]
             punches = self._read_punches(busy) if busy else {}
+            corrected = self._add_manual_punches(busy, punches) if busy else set()
+            excuses = self._read_excuses(busy) if busy else {}
             leave = self._read_leave(busy) if busy else {}
             placements = self._read_placements(busy) if busy else {}
             read = time.perf_counter()
@@ -305,6 +308,7 @@ class Evaluation:
                 code, unit, schedule_id = employee.code, employee.unit, employee.schedule.id
                 by_day = punches.get(code, {})
                 records = leave.get(code)
+                explained = excuses.get(code)
                 plans = self._plans.setdefault((schedule_id, employee.chain), {})
                 hired_on, left_on = employee.hired_on, employee.left_on
                 current = (unit, schedule_id)
@@ -322,6 +326,8 @@ class Evaluation:
                         plan = day_plans.get(day) or self._plan(day_plans, day_schedule, day_unit, day)
                     day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
                     result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
+                    day_excuses = [item for low, high, item in explained if low <= iso <= high] if explained else ()
+                    excused = excuse_day(result, day_excuses, symbols) if day_excuses else NOTHING_EXCUSED
                     rows.append((
                         code, iso, day_unit, day_schedule.id, result.status,
                         None if result.arrival is None else clock(result.arrival),
@@ -333,6 +339,9 @@ class Evaluation:
                         ",".join(map(str, result.punch_ids)) or None,
                         json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
                         evaluated_at,
+                        *excused.columns()[:-1],
+                        excused.symbol if day_excuses else result.symbol,
+                        int((code, iso) in corrected),
                     ))
                 judged_spans += [(code, first.isoformat(), last.isoformat()) for first, last in _runs(days)]
             judged = time.perf_counter()
@@ -396,6 +405,28 @@ class Evaluation:
                     by_day[day] = [(moment, punch_id)]
                 else:
                     day_punches.append((moment, punch_id))
+        return found
+
+    def _add_manual_punches(self, batch: Sequence[_Employee],
+                            punches: dict[str, dict[str, list[tuple[int, int]]]]) -> set[tuple[str, str]]:
+        """Merge approved corrections' manual punches (negative ids) into the device
+        punches; the (employee, day) pairs that got one."""
+        corrected: set[tuple[str, str]] = set()
+        for codes, first, last in _queries(batch):
+            for code, day, moment, punch_id in self.store.manual_punch_times(codes, first, last):
+                day_punches = punches.setdefault(code, {}).setdefault(day, [])
+                day_punches.append((moment, punch_id))
+                day_punches.sort()
+                corrected.add((code, day))
+        return corrected
+
+    def _read_excuses(self, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, Excuse]]]:
+        """Approved explanations: employee → [(first day, last day, excuse)]."""
+        days = [d for e in batch for d in e.days]
+        found: dict[str, list[tuple[str, str, Excuse]]] = {}
+        for code, low, high, violation, minutes, category in self.store.approved_excuses(
+                [e.code for e in batch], min(days), max(days)):
+            found.setdefault(code, []).append((low, high, Excuse(violation, minutes, category)))
         return found
 
     def _read_leave(self, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, LeaveDay]]]:

@@ -16,11 +16,13 @@ from monitor.store.month_close import MonthCloseStore
 from monitor.store.notify import NotifyStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
+from monitor.store.requests import RequestStore
 from monitor.store.results import ResultStore
 
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
+            RequestStore):
     """The attendance database."""
 

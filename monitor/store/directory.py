@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from monitor.errors import NotFound, Refused
 from monitor.store.base import StoreBase
 
-ROLES = ("admin", "hr", "manager", "timekeeper")
+ROLES = ("admin", "hr", "manager", "timekeeper", "staff")  # staff: one employee's own days and requests
 UNIT_FIELDS = ("name", "parent_code", "schedule", "active")
 EMPLOYEE_FIELDS = ("full_name", "unit_code", "title", "grade", "active", "hired_on", "left_on", "schedule", "email")
 
@@ -217,7 +217,12 @@ class DirectoryStore(StoreBase):
         full_name: str | None = None,
         actor: str,
         replace: bool = False,
+        employee_code: str | None = None,
+        must_change_password: bool = False,
     ) -> None:
+        """Add (or with ``replace`` overwrite) a web user. ``employee_code`` links the
+        account to one employee: required for ``staff``, optional for managers (so that
+        their own requests go to the unit above)."""
         if role not in ROLES:
             raise Refused(f"role {role!r} is not one of {', '.join(ROLES)}")
         if len(password) < 8:
@@ -227,20 +232,44 @@ class DirectoryStore(StoreBase):
             self.unit(unit)
         if role in ("manager", "timekeeper") and not units:
             raise Refused(f"a {role} needs at least one unit (--unit CODE)")
+        if role == "staff" and not employee_code:
+            raise Refused("a staff account belongs to one employee (--employee CODE)")
+        if role == "staff" and units:
+            raise Refused("a staff account sees only its own employee's days: give --employee, not --unit")
+        if employee_code:
+            self.employee(employee_code)
         now = self.now_text()
         with self.write():
-            existing = self.query("SELECT username, role, units FROM users WHERE username = ?", (username,))
+            existing = self.query("SELECT username, role, units, employee_code FROM users WHERE username = ?", (username,))
             if existing and not replace:
                 raise Refused(f"user {username!r} already exists")
             self.db.conn.execute(
-                "INSERT INTO users(username, full_name, password_hash, role, units, active, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,1,?,?) ON CONFLICT(username) DO UPDATE SET full_name = excluded.full_name,"
+                "INSERT INTO users(username, full_name, password_hash, role, units, active, created_at, updated_at,"
+                " employee_code, must_change_password)"
+                " VALUES (?,?,?,?,?,1,?,?,?,?) ON CONFLICT(username) DO UPDATE SET full_name = excluded.full_name,"
                 " password_hash = excluded.password_hash, role = excluded.role, units = excluded.units,"
-                " active = 1, updated_at = excluded.updated_at",
-                (username, full_name, generate_password_hash(password), role, json.dumps(units), now, now),
+                " active = 1, updated_at = excluded.updated_at, employee_code = excluded.employee_code,"
+                " must_change_password = excluded.must_change_password",
+                (username, full_name, generate_password_hash(password), role, json.dumps(units), now, now,
+                 employee_code, int(must_change_password)),
             )
-            after = {"role": role, "units": units, "full_name": full_name}
+            after = {"role": role, "units": units, "full_name": full_name, "employee_code": employee_code}
             self.audit(actor, "update" if existing else "add", "user", username, existing[0] if existing else None, after)
+
+    def change_password(self, username: str, old_password: str, new_password: str) -> None:
+        """A user's own password change (clears "must change at first login")."""
+        if self.check_password(username, old_password) is None:
+            raise Refused("the current password is wrong")
+        if len(new_password) < 8:
+            raise Refused("the password must have at least 8 characters")
+        if new_password == old_password:
+            raise Refused("choose a password different from the current one")
+        with self.write():
+            self.db.conn.execute(
+                "UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE username = ?",
+                (generate_password_hash(new_password), self.now_text(), username),
+            )
+            self.audit(username, "change_password", "user", username, None, None)
 
     def check_password(self, username: str, password: str) -> dict[str, Any] | None:
         """The user row when the password is right and the user active, else ``None``."""
@@ -259,7 +288,8 @@ class DirectoryStore(StoreBase):
         return self.scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
 
     def users(self) -> list[dict[str, Any]]:
-        rows = self.query("SELECT username, full_name, role, units, active, created_at FROM users ORDER BY username")
+        rows = self.query("SELECT username, full_name, role, units, active, created_at, employee_code,"
+                          " must_change_password FROM users ORDER BY username")
         for row in rows:
             row["units"] = json.loads(row["units"])
         return rows

@@ -43,6 +43,17 @@ RESULT_COLUMNS = (
     "punch_ids",
     "detail",
     "evaluated_at",
+    # what approved explanations excuse (engine.requests.Excused.columns), and whether
+    # an approved correction's manual punch was judged
+    "excused_late_minutes",
+    "excused_late_count",
+    "excused_early_minutes",
+    "excused_early_count",
+    "excused_away_minutes",
+    "excused_missing",
+    "excused_absent_fraction",
+    "approved_symbol",
+    "corrected",
 )
 _INSERT = (
     f"INSERT OR REPLACE INTO day_results ({', '.join(RESULT_COLUMNS)})"
@@ -180,7 +191,11 @@ class ResultStore(StoreBase):
             " SUM(r.late_count) AS late_count, SUM(r.late_minutes) AS late_minutes,"
             " SUM(r.early_count) AS early_count, SUM(r.early_minutes) AS early_minutes,"
             " SUM(r.away_minutes) AS away_minutes, SUM(r.absent_fraction) AS absent_days,"
-            " SUM(r.missing_in + r.missing_out) AS missing_punches, SUM(r.provisional) AS provisional_days"
+            " SUM(r.missing_in + r.missing_out) AS missing_punches, SUM(r.provisional) AS provisional_days,"
+            " SUM(r.excused_late_count) AS excused_late_count, SUM(r.excused_late_minutes) AS excused_late_minutes,"
+            " SUM(r.excused_early_count) AS excused_early_count, SUM(r.excused_early_minutes) AS excused_early_minutes,"
+            " SUM(r.excused_away_minutes) AS excused_away_minutes, SUM(r.excused_missing) AS excused_missing,"
+            " SUM(r.excused_absent_fraction) AS excused_absent_days, SUM(r.corrected) AS corrected_days"
             " FROM day_results r JOIN employees e ON e.code = r.employee_code"
             f" WHERE {' AND '.join(clauses)} GROUP BY r.employee_code ORDER BY r.unit_code, r.employee_code",
             params,
@@ -199,11 +214,12 @@ class ResultStore(StoreBase):
         return rows
 
     def absent_days(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> dict[str, float]:
-        """Unexcused absent days (half days count 0.5) per employee over a span."""
+        """Unexcused absent days (half days count 0.5) per employee over a span, after
+        approved explanations."""
         totals: dict[str, float] = {}
         for chunk in _chunks(employee_codes):
             totals.update(self.db.conn.execute(
-                f"SELECT employee_code, SUM(absent_fraction) FROM day_results WHERE employee_code IN {_in(chunk)}"
+                f"SELECT employee_code, SUM(absent_fraction - excused_absent_fraction) FROM day_results WHERE employee_code IN {_in(chunk)}"
                 " AND day BETWEEN ? AND ? GROUP BY employee_code",
                 (*chunk, day_from.isoformat(), day_to.isoformat()),
             ))

@@ -377,3 +377,94 @@ def m008_notify(db: Database) -> None:
             summary TEXT NOT NULL
         ) WITHOUT ROWID"""
     )
+
+
+@migrations()
+def m003_requests(db: Database) -> None:
+    """Requests about judged days (explanations, corrections, leave) and their effects.
+
+    Manual punches from approved corrections live in their own table: the chained punch
+    log is never edited, so ``monitor verify`` still passes. Judged days gain what
+    approved explanations excuse, beside the machine's own counts.
+    """
+    db.execute(
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            employee_code TEXT NOT NULL REFERENCES employees(code),
+            kind TEXT NOT NULL,
+            day_from TEXT NOT NULL,
+            day_to TEXT NOT NULL,
+            part TEXT,
+            violation TEXT,
+            minutes INTEGER,
+            category TEXT,
+            leave_kind TEXT,
+            claimed_in TEXT,
+            claimed_out TEXT,
+            reason TEXT NOT NULL,
+            document_no TEXT,
+            status TEXT NOT NULL,
+            approver_unit TEXT,
+            filed_by TEXT NOT NULL,
+            on_behalf INTEGER NOT NULL DEFAULT 0,
+            filed_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT,
+            decision_comment TEXT,
+            revoked_by TEXT,
+            revoked_at TEXT,
+            revoke_reason TEXT,
+            leave_id INTEGER
+        )"""
+    )
+    # the inbox: pending requests routed to some units, oldest first
+    db.execute("CREATE INDEX idx_requests_inbox ON requests(status, approver_unit, id)")
+    db.execute("CREATE INDEX idx_requests_employee ON requests(employee_code, day_from)")
+    db.execute(
+        """
+        CREATE TABLE request_files (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            file_name TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            added_by TEXT NOT NULL,
+            added_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_request_files_request ON request_files(request_id)")
+    db.execute(
+        """
+        CREATE TABLE manual_punches (
+            id INTEGER PRIMARY KEY,
+            employee_code TEXT NOT NULL REFERENCES employees(code),
+            punched_at TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            request_id INTEGER NOT NULL REFERENCES requests(id),
+            author TEXT NOT NULL,
+            approver TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_by TEXT,
+            revoked_at TEXT,
+            revoke_reason TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_manual_punches_employee ON manual_punches(employee_code, punched_at) WHERE revoked_at IS NULL")
+    db.execute("ALTER TABLE users ADD COLUMN employee_code TEXT")
+    db.execute("ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE leave ADD COLUMN request_id INTEGER")
+    for column, kind in (
+        ("excused_late_minutes", "INTEGER NOT NULL DEFAULT 0"),
+        ("excused_late_count", "INTEGER NOT NULL DEFAULT 0"),
+        ("excused_early_minutes", "INTEGER NOT NULL DEFAULT 0"),
+        ("excused_early_count", "INTEGER NOT NULL DEFAULT 0"),
+        ("excused_away_minutes", "INTEGER NOT NULL DEFAULT 0"),
+        ("excused_missing", "INTEGER NOT NULL DEFAULT 0"),
+        ("excused_absent_fraction", "REAL NOT NULL DEFAULT 0"),
+        ("approved_symbol", "TEXT"),
+        ("corrected", "INTEGER NOT NULL DEFAULT 0"),
+    ):
+        db.execute(f"ALTER TABLE day_results ADD COLUMN {column} {kind}")

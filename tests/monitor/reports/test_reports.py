@@ -72,6 +72,9 @@ def test_month_counts_and_flags(november: Store, policy) -> None:
         "early_count": 1, "early_minutes": 30, "away_minutes": 0, "absent_days": 1.5, "missing_punches": 1,
         "leave_days": {"P": 2, "Ô": 0.5},
         "flags": [{"rule": "late_count_per_month", "value": 3, "threshold": 3}],
+        # no request was approved: after explanations equals as measured
+        "late_count_after": 3, "late_minutes_after": 60, "early_count_after": 1, "early_minutes_after": 30,
+        "away_minutes_after": 0, "absent_days_after": 1.5, "missing_punches_after": 1, "corrected_days": 0,
     }
     assert (rows["NV002"]["required_days"], rows["NV002"]["present_days"], rows["NV002"]["leave_days"]) == (
         19, 19, {"CT": 2})  # 20/11 is PTC's own day off; a business trip counts as work
@@ -99,6 +102,8 @@ def test_day_rows(november: Store) -> None:
         "arrival": "13:28:00", "departure": "17:05:00", "late_minutes": 0, "early_minutes": 0,
         "worked_minutes": 210, "away_minutes": 0, "missing_in": 0, "missing_out": 0, "symbol": "Ô/+",
         "leave": "Ô", "holiday": None, "provisional": False,
+        "excused_late_minutes": 0, "excused_early_minutes": 0, "excused_away_minutes": 0, "excused_missing": 0,
+        "excused_absence": 0, "approved_symbol": "Ô/+", "corrected": False, "requests": [],
     }
     holiday = {row["employee"]: row for row in day_report(november, date(2026, 11, 24))}["NV001"]
     assert (holiday["status"], holiday["holiday"], holiday["symbol"]) == ("holiday", "Ngày Văn hóa Việt Nam", "L")
@@ -132,7 +137,7 @@ def test_csv_has_the_json_keys(november: Store, policy) -> None:
     text = to_csv(month_report(november, policy, NOVEMBER, "SNV"), MONTH_KEYS)
     lines = text.splitlines()
     assert lines[0] == ",".join(MONTH_KEYS)
-    assert lines[2].endswith(",1.5,1,P:2;Ô:0.5,late_count_per_month")
+    assert lines[2].endswith(",1.5,1,P:2;Ô:0.5,late_count_per_month,3,60,1,30,0,1.5,1,0")
 
 
 def test_a_bad_month() -> None:
