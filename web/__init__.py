@@ -17,7 +17,7 @@ from monitor.config import Config
 def create_app(config: Config, *, now: Callable[[], datetime] | None = None, testing: bool = False) -> Flask:
     """Build the Flask application for a validated config (the database must exist)."""
     from monitor.store import Store
-    from web import auth, db, devices, i18n, pages
+    from web import admin, auth, db, devices, i18n, pages, security
 
     app = Flask(__name__)
     with Store(config.storage.database, zone=config.site.zone) as store:
@@ -43,4 +43,6 @@ def create_app(config: Config, *, now: Callable[[], datetime] | None = None, tes
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(devices.bp)
+    security.init_app(app, secure=config.web.secure_cookies)
+    app.register_blueprint(admin.bp)
     return app

@@ -38,6 +38,7 @@ COMMAND_MODULES = [
     "monitor.cli.leave",
     "monitor.cli.evaluate",
     "monitor.cli.export",
+    "monitor.cli.users",
 ]
 
 

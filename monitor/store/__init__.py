@@ -8,15 +8,17 @@ possible later.
 
 from __future__ import annotations
 
+from monitor.store.accounts import AccountStore
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.results import ResultStore
+from monitor.store.views import ViewStore
 
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, AccountStore, ViewStore):
     """The attendance database."""
 

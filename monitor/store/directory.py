@@ -25,6 +25,18 @@ class UpsertResult:
     attached_punches: int = 0
 
 
+_decoy: list[str] = []
+
+
+def _decoy_hash() -> str:
+    """A hash of a random password made with the same method as real ones, once per process."""
+    if not _decoy:
+        import secrets
+
+        _decoy.append(generate_password_hash(secrets.token_hex(16)))
+    return _decoy[0]
+
+
 class DirectoryStore(StoreBase):
     # --- units ------------------------------------------------------------------------
 
@@ -241,13 +253,17 @@ class DirectoryStore(StoreBase):
             )
             after = {"role": role, "units": units, "full_name": full_name}
             self.audit(actor, "update" if existing else "add", "user", username, existing[0] if existing else None, after)
+            if existing:
+                # a replaced account (new password, role or units) starts with no live session
+                self.end_user_sessions(username, actor=actor, reason="user replaced")  # type: ignore[attr-defined]
 
     def check_password(self, username: str, password: str) -> dict[str, Any] | None:
         """The user row when the password is right and the user active, else ``None``."""
         rows = self.query("SELECT * FROM users WHERE username = ? AND active = 1", (username,))
         if not rows:
-            # hash anyway so a wrong name costs as long as a wrong password
-            check_password_hash(generate_password_hash("x"), password)
+            # check against a stored-once hash: one hash on both paths, so a wrong name
+            # costs exactly as long as a wrong password (no user list by timing)
+            check_password_hash(_decoy_hash(), password)
             return None
         if not check_password_hash(rows[0]["password_hash"], password):
             return None

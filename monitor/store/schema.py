@@ -230,3 +230,40 @@ def m002_engine(db: Database) -> None:
         ) WITHOUT ROWID"""
     )
     db.execute("CREATE INDEX idx_leave_active ON leave(employee_code, date_to) WHERE removed_at IS NULL")
+
+
+@migrations()
+def m005_web_sessions(db: Database) -> None:
+    """Revocable web sessions and the log of login attempts (issue 11).
+
+    A session row is keyed by the SHA-256 of the random id kept in the signed cookie, so
+    a copy of the database does not hand out live sessions. Attempts are kept for the
+    throttle (per username and per address) and for the admin to read.
+    """
+    db.execute(
+        """
+        CREATE TABLE web_sessions (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            address TEXT,
+            user_agent TEXT,
+            ended_at TEXT,
+            ended_by TEXT,
+            ended_reason TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_web_sessions_user ON web_sessions(username, ended_at)")
+    db.execute(
+        """
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            username TEXT NOT NULL,
+            address TEXT NOT NULL,
+            succeeded INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_login_attempts_user ON login_attempts(username, at)")
+    db.execute("CREATE INDEX idx_login_attempts_address ON login_attempts(address, at)")
