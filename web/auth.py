@@ -8,6 +8,7 @@ hashed by the store (werkzeug scrypt); every form carries a CSRF token (Flask-WT
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -108,7 +109,7 @@ def login():
         store = get_store()
         wait = wait_before_login(store, username, address, now())
         if wait > timedelta(0):
-            seconds = int(wait.total_seconds()) + 1
+            seconds = math.ceil(wait.total_seconds())
             log.warning("login for %r from %s refused: wait %s s after wrong passwords", username, address, seconds)
             flash(_("Too many wrong passwords. Try again in %(seconds)s seconds.", seconds=seconds), "error")
             response = current_app.make_response((render_template("auth/login.html", form=form), 429))
