@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_talisman import Talisman
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, Unauthorized
+from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from monitor.errors import NotFound, Refused
+from web.auth import login_manager
 
 log = logging.getLogger("web.security")
 
@@ -81,6 +83,14 @@ def error_response(error: HTTPException) -> Response:
     return response
 
 
+def _not_logged_in() -> Response:
+    """JSON 401 under /api/ (a script has no login form to follow); a redirect elsewhere."""
+    if request.path.startswith("/api/"):
+        return error_response(Unauthorized())
+    flash(_("Please log in to see this page."), "info")
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+
 def init_app(app: Flask, *, secure: bool) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.config["MAX_FORM_MEMORY_SIZE"] = MAX_REQUEST_BYTES
@@ -104,17 +114,14 @@ def init_app(app: Flask, *, secure: bool) -> None:
             response.headers["Pragma"] = "no-cache"
         return response
 
+    login_manager.unauthorized_handler(_not_logged_in)
     # an unexpected exception reaches this too, as InternalServerError (Flask logs it)
     app.register_error_handler(HTTPException, error_response)
 
     @app.errorhandler(NotFound)
     def monitor_not_found(error: NotFound) -> Response:
-        from werkzeug.exceptions import NotFound as HTTPNotFound
-
         return error_response(HTTPNotFound())
 
     @app.errorhandler(Refused)
     def monitor_refused(error: Refused) -> Response:
-        from werkzeug.exceptions import BadRequest
-
         return error_response(BadRequest(description=str(error)))
