@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from drivers.base import Punch
 from monitor.config import Config, load_config
 from monitor.service.evaluation import Evaluation
 from monitor.store import Store
