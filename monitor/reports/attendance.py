@@ -86,7 +86,7 @@ def day_report(store: Store, day: date, unit: str | None = None, *,
                unit_codes: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Everyone judged on ``day`` in ``unit`` and below (all units when ``None``), only
     in ``unit_codes`` when given."""
-    return [day_row(row) for row in store.day_results_between(day, day, unit_codes=_scope(store, unit, unit_codes))]
+    return [day_row(row) for row in store.day_results_between(day, day, unit_codes=_scope(store, unit, unit_codes), lean=True)]
 
 
 def month_report(store: Store, policy: OfficePolicy, month: Month, unit: str | None = None,
@@ -146,7 +146,7 @@ def _leave_days(store: Store, codes: list[str], month: Month) -> dict[str, dict[
 def employee_report(store: Store, policy: OfficePolicy, employee: str, month: Month) -> dict[str, Any]:
     """One person's month: ``{"employee": <month row>, "days": [<day rows>]}``."""
     record = store.employee(employee)
-    days = [day_row(row) for row in store.day_results_between(month.first, month.last, employee_code=employee)]
+    days = [day_row(row) for row in store.day_results_between(month.first, month.last, employee_code=employee, lean=True)]
     totals = month_report(store, policy, month, employee=employee)
     summary = totals[0] if totals else {
         "employee": employee, "name": record["full_name"], "unit": record["unit_code"], "month": str(month),

@@ -104,7 +104,7 @@ def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str
     employees = {e["code"]: e for e in store.employees(wanted)}
     rows_by_unit: dict[str, dict[str, TimesheetRow]] = {}
     holidays: dict[str, set[int]] = {}
-    for result in store.day_results_between(month.first, month.last, unit_codes=wanted):
+    for result in store.day_results_between(month.first, month.last, unit_codes=wanted, lean=True):
         if result["provisional"]:
             continue  # a day not over yet has no place on a timesheet
         code = result["employee_code"]
