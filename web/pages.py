@@ -23,6 +23,7 @@ from monitor.errors import Refused
 from monitor.reports.attendance import (
     MONTH_KEYS,
     day_report,
+    day_row,
     employee_report,
     month_report,
 )
@@ -77,6 +78,9 @@ def is_exception(row: dict[str, Any]) -> bool:
     )
 
 
+SUMMARY_KEYS = ("staff", "required", "present", "late", "early", "absent", "partial_absent", "leave", "pending", "missing")
+
+
 def day_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
     statuses = Counter(row["status"] for row in rows)
     return {
@@ -93,12 +97,9 @@ def day_summary(rows: list[dict[str, Any]]) -> dict[str, int]:
     }
 
 
-def _per_unit(units: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each visible unit, tree-ordered, with the summary of the people in it and in
-    every unit below it (a province row adds up its departments)."""
-    by_unit: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_unit.setdefault(row["unit"], []).append(row)
+def _per_unit(units: list[dict[str, Any]], counts: dict[str, dict[str, int]]) -> list[dict[str, Any]]:
+    """Each visible unit, tree-ordered, with the counts of the people in it and in every
+    unit below it (a province row adds up its departments)."""
     codes = {u["code"] for u in units}
     children: dict[str | None, list[dict[str, Any]]] = {}
     for unit in units:
@@ -109,10 +110,10 @@ def _per_unit(units: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[d
     def walk(parent: str | None, depth: int) -> Counter:
         below: Counter = Counter()
         for unit in sorted(children.get(parent, []), key=lambda u: u["code"]):
-            item = {"unit": unit, "depth": depth, "summary": None}
+            item: dict[str, Any] = {"unit": unit, "depth": depth}
             ordered.append(item)
-            total = Counter(day_summary(by_unit.get(unit["code"], []))) + walk(unit["code"], depth + 1)
-            item["summary"] = {key: total[key] for key in day_summary([])}
+            total = Counter(counts.get(unit["code"], {})) + walk(unit["code"], depth + 1)
+            item["summary"] = {key: total[key] for key in SUMMARY_KEYS}
             below += total
         return below
 
@@ -120,11 +121,10 @@ def _per_unit(units: list[dict[str, Any]], rows: list[dict[str, Any]]) -> list[d
     return ordered
 
 
-def _not_in_yet(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The people not seen yet today, with their job titles."""
-    waiting = [row for row in rows if row["status"] == "pending"]
-    titles = get_store().employee_titles([row["employee"] for row in waiting[:NOT_IN_SHOWN]])
-    return [{**row, "title": titles.get(row["employee"], "")} for row in waiting]
+def _with_titles(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Day rows with the person's job title (the "not in yet" list)."""
+    titles = get_store().employee_titles([row["employee"] for row in rows])
+    return [{**row, "title": titles.get(row["employee"], "")} for row in rows]
 
 
 @bp.app_template_global()
@@ -137,20 +137,25 @@ def page_url(**changes: Any) -> str:
 @bp.route("/")
 @login_required
 def index():
+    """The day per unit, counted by the database (a province's 10,000 rows are never
+    read for it); the two lists show their first rows and how many there are."""
     day = _day_arg()
     units, allowed = units_in_view(request.args.get("unit"))
-    rows = _day_rows(day, allowed)
+    store = get_store()
+    scope = None if allowed is None else sorted(allowed)
+    counts = store.day_unit_counts(day, scope)
+    total = sum((Counter(c) for c in counts.values()), Counter())
     return render_template(
         "pages/index.html",
         day=day,
         today=now().date(),
-        summary=day_summary(rows),
-        units=_per_unit(units, rows),
-        exceptions=[row for row in rows if is_exception(row)][:PAGE_SIZE],
-        exception_count=sum(1 for row in rows if is_exception(row)),
-        not_in=_not_in_yet(rows),
-        not_in_shown=NOT_IN_SHOWN,
-        judged=bool(rows),
+        summary={key: total[key] for key in SUMMARY_KEYS},
+        units=_per_unit(units, counts),
+        exceptions=[day_row(r) for r in store.day_rows_where(day, scope, "exceptions", limit=PAGE_SIZE)],
+        exception_count=total["exceptions"],
+        not_in=_with_titles([day_row(r) for r in store.day_rows_where(day, scope, "pending", limit=NOT_IN_SHOWN)]),
+        not_in_count=total["pending"],
+        judged=bool(counts),
     )
 
 

@@ -10,6 +10,11 @@ from typing import Any
 from monitor.store.base import StoreBase
 
 
+# a day row worth a manager's look (the same test as web.pages.is_exception)
+EXCEPTION = ("(status IN ('absent','partial_absent') OR late_minutes > 0 OR early_minutes > 0"
+             " OR away_minutes > 0 OR missing_in > 0 OR missing_out > 0)")
+
+
 def _in(values: Sequence[str]) -> str:
     return f"({','.join('?' * len(values))})"
 
@@ -45,3 +50,40 @@ class ViewStore(StoreBase):
             f" FROM day_results WHERE day BETWEEN ? AND ? AND unit_code IN {_in(unit_codes)} GROUP BY day ORDER BY day",
             (day_from.isoformat(), day_to.isoformat(), *unit_codes),
         )
+
+    def day_unit_counts(self, day: date, unit_codes: Sequence[str] | None) -> dict[str, dict[str, int]]:
+        """unit → the day's counts of the people judged under it (the start page's
+        summary, counted by SQLite instead of reading a province's rows): staff,
+        required, present, late, early, absent, partial_absent, leave, pending, missing,
+        and exceptions (people absent, late, early, away or missing a punch)."""
+        sql = (
+            "SELECT unit_code, COUNT(*) AS staff,"
+            " SUM(status IN ('present','absent','partial_absent','leave','pending')) AS required,"
+            " SUM(status IN ('present','partial_absent')) AS present, SUM(late_minutes > 0) AS late,"
+            " SUM(early_minutes > 0) AS early, SUM(status = 'absent') AS absent,"
+            " SUM(status = 'partial_absent') AS partial_absent, SUM(status = 'leave') AS leave,"
+            " SUM(status = 'pending') AS pending, SUM(missing_in > 0 OR missing_out > 0) AS missing,"
+            f" SUM({EXCEPTION}) AS exceptions"
+            " FROM day_results WHERE day = ?"
+        )
+        params: list[Any] = [day.isoformat()]
+        if unit_codes is not None:
+            sql += f" AND unit_code IN {_in(unit_codes)}"
+            params.extend(unit_codes)
+        rows = self.query(sql + " GROUP BY unit_code", params)
+        return {row.pop("unit_code"): {key: int(value or 0) for key, value in row.items()} for row in rows}
+
+    def day_rows_where(self, day: date, unit_codes: Sequence[str] | None, which: str, *, limit: int) -> list[dict[str, Any]]:
+        """The first ``limit`` result rows of the day (report columns and the name) that
+        are ``exceptions`` (absent, late, early, away, missing a punch) or ``pending``."""
+        from monitor.store.results import LEAN_COLUMNS
+
+        # the columns named are day_results' only, so the condition reads the same joined
+        conditions = {"exceptions": EXCEPTION, "pending": "r.status = 'pending'"}
+        sql = (f"SELECT {', '.join('r.' + name for name in LEAN_COLUMNS)}, e.full_name FROM day_results r"
+               f" JOIN employees e ON e.code = r.employee_code WHERE r.day = ? AND {conditions[which]}")
+        params: list[Any] = [day.isoformat()]
+        if unit_codes is not None:
+            sql += f" AND r.unit_code IN {_in(unit_codes)}"
+            params.extend(unit_codes)
+        return self.query(sql + " ORDER BY r.unit_code, r.employee_code LIMIT ?", (*params, limit))
