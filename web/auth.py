@@ -8,9 +8,9 @@ hashed by the store (werkzeug scrypt); every form carries a CSRF token (Flask-WT
 from __future__ import annotations
 
 import logging
-import threading
+import math
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,14 +43,13 @@ from wtforms.validators import DataRequired, Length
 
 from monitor.errors import NotFound
 from web.db import get_store, now
+from web.throttle import wait_before_login
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 log = logging.getLogger("web.auth")
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=5)
 
 
 class User(UserMixin):
@@ -68,36 +67,12 @@ class User(UserMixin):
         return self.role in ("admin", "hr")
 
 
-class LoginThrottle:
-    """Refuses a username for a while after repeated wrong passwords (per process)."""
-
-    def __init__(self) -> None:
-        self._failures: dict[str, list[datetime]] = {}
-        self._lock = threading.Lock()
-
-    def locked(self, username: str, moment: datetime) -> bool:
-        with self._lock:
-            recent = [t for t in self._failures.get(username, []) if moment - t < LOCKOUT]
-            self._failures[username] = recent
-            return len(recent) >= MAX_FAILURES
-
-    def failed(self, username: str, moment: datetime) -> None:
-        with self._lock:
-            self._failures.setdefault(username, []).append(moment)
-
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(username, None)
-
-
-
 class LoginForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["login_throttle"] = LoginThrottle()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -107,12 +82,15 @@ def init_app(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(username: str) -> User | None:
-    # one row by key: with staff accounts there are as many users as employees
-    try:
-        row = get_store().user(username)
-    except NotFound:
+    """The user of this request's server-side session: none once it was ended (logout,
+    a new password, a role change, the user disabled) or left idle too long."""
+    token = session.get("sid")
+    if not token:
         return None
-    return User(row) if row["active"] else None
+    row = get_store().session_user(token, idle=current_app.permanent_session_lifetime)
+    if row is None or row["username"] != username:
+        return None
+    return User(row)
 
 
 def _safe_next(target: str | None) -> str:
@@ -130,21 +108,29 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        moment = now()
-        throttle: LoginThrottle = current_app.extensions["login_throttle"]
-        if throttle.locked(username, moment):
-            log.warning("login refused for %r: too many failures", username)
-            flash(_("Too many wrong passwords. Wait a few minutes and try again."), "error")
-            return render_template("auth/login.html", form=form), 429
-        row = get_store().check_password(username, form.password.data)
+        address = request.remote_addr or "-"
+        store = get_store()
+        wait = wait_before_login(store, username, address, now())
+        if wait > timedelta(0):
+            seconds = math.ceil(wait.total_seconds())
+            log.warning("login for %r from %s refused: wait %s s after wrong passwords", username, address, seconds)
+            flash(_("Too many wrong passwords. Try again in %(seconds)s seconds.", seconds=seconds), "error")
+            response = current_app.make_response((render_template("auth/login.html", form=form), 429))
+            response.headers["Retry-After"] = str(seconds)
+            return response
+        row = store.check_password(username, form.password.data)
+        store.record_login_attempt(username, address, row is not None)
         if row is None:
-            throttle.failed(username, moment)
-            log.warning("failed login for %r from %s", username, request.remote_addr)
+            log.warning("failed login for %r from %s", username, address)
             flash(_("Wrong username or password."), "error")
             return render_template("auth/login.html", form=form), 401
-        throttle.succeeded(username)
+        log.info("login of %r from %s", username, address)
+        language = session.get("lang")
         session.clear()  # a fresh session: no fixation
+        if language:
+            session["lang"] = language  # the language picked on the login page stays
         session.permanent = True
+        session["sid"] = store.open_session(username, address=address, user_agent=request.user_agent.string)
         login_user(User(row))
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -153,8 +139,14 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    token = session.get("sid")
+    if token:
+        get_store().end_session(token, actor=current_user.username)
+    language = session.get("lang")
     logout_user()
     session.clear()
+    if language:
+        session["lang"] = language
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

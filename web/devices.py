@@ -52,6 +52,10 @@ def device_overview() -> list[dict[str, Any]]:
             "status_reason": row.get("status_reason"),
             "status_at": row.get("status_at"),
             "last_pull_at": row.get("last_pull_at"),
+            # the latest moment the collector heard the device: a download, or the time it
+            # was last marked online (status_at of any other status is when contact was lost)
+            "last_contact": max((t for t in (row.get("status_at") if row.get("status") == "online" else None,
+                                             row.get("last_pull_at")) if t), default=None),
             "clock_offset_seconds": row.get("clock_offset_seconds"),
             **_activity(store, device_id, today),
             "unknown_ids": unknown.get(device_id, 0),

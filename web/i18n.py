@@ -2,15 +2,21 @@
 
 The language comes from the user's choice (kept in the session), else the browser's
 preference between the two, else ``[web] language``. Dates are shown dd/mm/yyyy in
-Vietnamese and ISO in English; times are 24-hour.
+Vietnamese and "Nov 25, 2026" in English, numbers with the language's decimal mark,
+worked time as h:mm; clock times are 24-hour.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from flask import Blueprint, Flask, redirect, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_date, format_decimal, get_locale
+from jinja2 import pass_context
+
+from monitor.reports.period import Month
 
 from web.auth import _safe_next
 
@@ -36,11 +42,39 @@ def choose(code: str):
     return redirect(_safe_next(request.args.get("next")))
 
 
+def _vi() -> bool:
+    return str(get_locale()) == "vi"
+
+
 def format_day(value: date | str | None) -> str:
+    """dd/mm/yyyy in Vietnamese, "Nov 25, 2026" in English."""
     if not value:
         return ""
     day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
-    return day.strftime("%d/%m/%Y") if str(get_locale()) == "vi" else day.isoformat()
+    return day.strftime("%d/%m/%Y") if _vi() else format_date(day, "medium")
+
+
+def format_month(value: Month | str) -> str:
+    """"Tháng 11/2026" in Vietnamese, "November 2026" in English."""
+    month = value if isinstance(value, Month) else Month.parse(str(value))
+    return f"Tháng {month.month:02d}/{month.year}" if _vi() else format_date(month.first, "MMMM yyyy")
+
+
+def format_number(value: float | int | None) -> str:
+    """Decimal comma in Vietnamese (20,5), point in English (20.5)."""
+    if value is None:
+        return ""
+    if isinstance(value, int) and -1000 < value < 1000:
+        return str(value)  # the common case, written the same in both languages, without Babel's cost
+    return format_decimal(value, format="#,##0.##")
+
+
+def format_minutes(value: int | None) -> str:
+    """Worked time as h:mm (485 → 8:05); blank for none."""
+    if not value:
+        return ""
+    hours, minutes = divmod(int(value), 60)
+    return f"{hours}:{minutes:02d}"
 
 
 def format_time(value: datetime | str | None) -> str:
@@ -56,17 +90,37 @@ def _pick(table: dict[str, tuple[str, str]], key: str) -> str:
     labels = table.get(key)
     if labels is None:
         return key
-    return labels[0] if str(get_locale()) == "vi" else labels[1]
+    return labels[0] if _vi() else labels[1]
+
+
+def _per_request(function: Callable[..., str]) -> Callable[..., str]:
+    """A filter Jinja must call at render time. Jinja folds a filter applied to a
+    constant ("name"|heading) into the compiled template, which is cached: the heading
+    would stay in the language of the first request after a start. A filter that takes
+    the context is never folded."""
+
+    @pass_context
+    def filter_(_context: Any, *args: Any) -> str:
+        return function(*args)
+
+    return filter_
 
 
 def init_app(app: Flask) -> None:
     from monitor.reports.render import HEADINGS, PART_LABELS, RULES, STATUSES
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     app.register_blueprint(bp)
-    app.jinja_env.filters["day"] = format_day
-    app.jinja_env.filters["clock"] = format_time
+    filters = {
+        "day": format_day,
+        "clock": format_time,
+        "month_label": format_month,
+        "num": format_number,
+        "hmm": format_minutes,
+        "status_label": lambda key: _pick(STATUSES, key),
+        "heading": lambda key: _pick(HEADINGS, key),
+        "rule_label": lambda key: _pick(RULES, key),
+        "part_label": lambda key: _pick(PART_LABELS, key),
+    }
+    for name, function in filters.items():
+        app.jinja_env.filters[name] = _per_request(function)
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
-    app.jinja_env.filters["status_label"] = lambda key: _pick(STATUSES, key)
-    app.jinja_env.filters["heading"] = lambda key: _pick(HEADINGS, key)
-    app.jinja_env.filters["rule_label"] = lambda key: _pick(RULES, key)
-    app.jinja_env.filters["part_label"] = lambda key: _pick(PART_LABELS, key)

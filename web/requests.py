@@ -21,6 +21,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -439,7 +440,8 @@ def password():
             flash(_("The two new passwords differ."), "error")
             return render_template("requests/password.html"), 400
         try:
-            get_store().change_password(current_user.username, request.form.get("old_password") or "", new)
+            get_store().change_password(current_user.username, request.form.get("old_password") or "", new,
+                                         keep_session=session.get("sid"))
         except Refused as exc:
             flash(str(exc), "error")
             return render_template("requests/password.html"), 400

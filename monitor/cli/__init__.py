@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "monitor.cli.month",
     "monitor.cli.notify",
     "monitor.cli.requests",
+    "monitor.cli.users",
 ]
 
 

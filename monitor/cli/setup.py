@@ -113,29 +113,12 @@ def users_passwd(app: AppContext, username: str, password_file: Path | None) -> 
     """Set a user's password."""
     store = app.store()
     try:
-        rows = [u for u in store.users() if u["username"] == username]
-        if not rows:
-            raise UserError(f"no user {username!r} (list them with 'monitor users list')")
+        store.user(username)  # before the prompt: no password typed for nobody
         password = _read_password(password_file, f"New password for {username}")
-        user = rows[0]
-        store.add_user(username, password, role=user["role"], units=user["units"], full_name=user["full_name"],
-                       actor=app.actor, replace=True, employee_code=user["employee_code"])
+        store.set_password(username, password, actor=app.actor)
     finally:
         store.close()
-    click.echo(f"Password of {username!r} changed.")
-
-
-@users.command("list")
-@pass_app
-def users_list(app: AppContext) -> None:
-    """List web users."""
-    store = app.store()
-    try:
-        for user in store.users():
-            units = ",".join(user["units"]) or "-"
-            click.echo(f"{user['username']:<16} {user['role']:<8} {units:<20} {user['full_name'] or ''}")
-    finally:
-        store.close()
+    click.echo(f"Password of {username!r} changed; their web sessions have ended.")
 
 
 def register(cli: click.Group) -> None:

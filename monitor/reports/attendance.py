@@ -10,6 +10,7 @@ counts, and procedure needs written notices).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -88,17 +89,31 @@ def day_row(row: dict[str, Any], requests: list[dict[str, Any]] | None = None) -
     }
 
 
-def day_report(store: Store, day: date, unit: str | None = None) -> list[dict[str, Any]]:
-    """Everyone judged on ``day`` in ``unit`` and below (all units when ``None``)."""
+def _scope(store: Store, unit: str | None, unit_codes: Sequence[str] | None) -> list[str] | None:
+    """The unit codes to ask the store for: ``unit`` and below, narrowed to
+    ``unit_codes`` when given (what a manager may see), so the query selects them."""
+    codes = _units(store, unit)
+    if unit_codes is None:
+        return codes
+    allowed = set(unit_codes)
+    return sorted(allowed if codes is None else allowed.intersection(codes))
+
+
+def day_report(store: Store, day: date, unit: str | None = None, *,
+               unit_codes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Everyone judged on ``day`` in ``unit`` and below (all units when ``None``), only
+    in ``unit_codes`` when given."""
     requests = store.requests_by_day(None, day, day)
-    return [day_row(row, requests.get((row["employee_code"], row["day"])))
-            for row in store.day_results_between(day, day, unit_codes=_units(store, unit))]
+    rows = store.day_results_between(day, day, unit_codes=_scope(store, unit, unit_codes), lean=True)
+    return [day_row(row, requests.get((row["employee_code"], row["day"]))) for row in rows]
 
 
 def month_report(store: Store, policy: OfficePolicy, month: Month, unit: str | None = None,
-                 employee: str | None = None) -> list[dict[str, Any]]:
-    """Per employee: the month's counts, leave days by kind, and warning flags."""
-    totals = store.month_totals(month.first, month.last, unit_codes=_units(store, unit), employee_code=employee)
+                 employee: str | None = None, *, unit_codes: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Per employee: the month's counts, leave days by kind, and warning flags (only in
+    ``unit_codes`` when given)."""
+    scope = _scope(store, unit, unit_codes)
+    totals = store.month_totals(month.first, month.last, unit_codes=scope, employee_code=employee)
     codes = [row["employee_code"] for row in totals]
     leave = _leave_days(store, codes, month)
     year_absent = store.absent_days(codes, date(month.year, 1, 1), month.last) if "absent_days_per_year" in policy.rules.thresholds else {}
@@ -163,7 +178,7 @@ def employee_report(store: Store, policy: OfficePolicy, employee: str, month: Mo
     record = store.employee(employee)
     requests = store.requests_by_day([employee], month.first, month.last)
     days = [day_row(row, requests.get((row["employee_code"], row["day"])))
-            for row in store.day_results_between(month.first, month.last, employee_code=employee)]
+            for row in store.day_results_between(month.first, month.last, employee_code=employee, lean=True)]
     totals = month_report(store, policy, month, employee=employee)
     summary = totals[0] if totals else {
         "employee": employee, "name": record["full_name"], "unit": record["unit_code"], "month": str(month),

@@ -1,7 +1,8 @@
 """Rendering report rows: terminal tables (Vietnamese or English headings), CSV, JSON.
 
 JSON is the rows as they are (stable keys, codes not labels). CSV has the same columns
-and values, headed by the keys, with ``leave_days`` as ``P:1.5;CT:2`` and ``flags`` as
+and values, headed by the keys (text that a spreadsheet would run as a formula gets a
+leading ``'``), with ``leave_days`` as ``P:1.5;CT:2`` and ``flags`` as
 rule names joined by ``;``. Tables are for people: translated headings and statuses,
 Vietnamese decimal commas, and a ``*`` on provisional days.
 """
@@ -183,6 +184,15 @@ def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(value: str) -> str:
+    """Text a spreadsheet will not run: a leading ``'`` before a formula's first
+    character (a name such as ``=HYPERLINK(...)`` in an import file)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def to_csv(rows: list[dict[str, Any]], keys: Sequence[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -199,6 +209,8 @@ def to_csv(rows: list[dict[str, Any]], keys: Sequence[str]) -> str:
                 value = ";".join(f"{r['id']}:{r['kind']}:{r['status']}" for r in value)
             elif isinstance(value, bool):
                 value = int(value)
+            if isinstance(value, str):
+                value = inert(value)
             values.append("" if value is None else value)
         writer.writerow(values)
     return buffer.getvalue()

@@ -12,6 +12,9 @@ from typing import Any
 from monitor.engine.day import ABSENCE_STATUSES, REQUIRED_STATUSES
 
 
+SUMMARY_KEYS = ("staff", "required", "present", "late", "early", "absent", "partial_absent", "leave", "pending", "missing")
+
+
 def is_exception(row: dict[str, Any]) -> bool:
     """A day row a manager should look at: absent, late, early, away or a missing punch."""
     return bool(

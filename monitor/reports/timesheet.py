@@ -98,15 +98,19 @@ def split_symbol(symbol: str, symbols: LeaveConfig) -> list[str]:
     return [symbol]
 
 
-def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str | None = None) -> list[UnitTimesheet]:
+def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str | None = None, *,
+                     unit_codes: Iterable[str] | None = None) -> list[UnitTimesheet]:
     """One timesheet per unit (the unit and each unit below it, each on its own sheet),
-    for the units that have judged days in the month."""
+    for the units that have judged days in the month; only ``unit_codes`` when given."""
     units = {u["code"]: u for u in store.units()}
     wanted = store.unit_and_below(unit) if unit else sorted(units)
+    if unit_codes is not None:
+        allowed = set(unit_codes)
+        wanted = [code for code in wanted if code in allowed]
     employees = {e["code"]: e for e in store.employees(wanted)}
     rows_by_unit: dict[str, dict[str, TimesheetRow]] = {}
     holidays: dict[str, set[int]] = {}
-    for result in store.day_results_between(month.first, month.last, unit_codes=wanted):
+    for result in store.day_results_between(month.first, month.last, unit_codes=wanted, lean=True):
         if result["provisional"]:
             continue  # a day not over yet has no place on a timesheet
         code = result["employee_code"]

@@ -38,7 +38,9 @@ def export_timesheet(
     circular: str = DEFAULT_CIRCULAR,
 ) -> tuple[bytes, list[UnitTimesheet]]:
     """The timesheet file's bytes and the unit sheets in it (only ``allowed`` units when given)."""
-    sheets = [s for s in build_timesheets(store, month, symbols, unit) if allowed is None or s.unit_code in allowed]
+    codes = None if allowed is None else sorted(allowed)
+    sheets = [s for s in build_timesheets(store, month, symbols, unit, unit_codes=codes)
+              if allowed is None or s.unit_code in allowed]
     signed = {sheet.unit_code: sign_off(store, sheet.unit_code, str(month)) for sheet in sheets}
     locks = [s.locked.at for s in signed.values() if s.locked]
     moment = max(locks) if sheets and len(locks) == len(sheets) else now

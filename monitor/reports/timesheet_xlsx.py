@@ -164,7 +164,11 @@ def _write_sheet(book: Workbook, timesheet: UnitTimesheet, organisation: str, sy
         values += [person.symbols.get(day, "") for day in range(1, days + 1)]
         values += [_number(person.paid_by_time), _number(person.unpaid), _number(person.insurance)]
         for column, value in enumerate(values, start=1):
-            ws.cell(row=row_number, column=column, value=value)
+            cell = ws.cell(row=row_number, column=column, value=value)
+            if isinstance(value, str):
+                # a name or grade from an import file is text, never a formula
+                # ("=HYPERLINK(...)" would otherwise run when the sheet is opened)
+                cell.data_type = "s"
     row_number += 1
     ws.cell(row=row_number, column=2, value="Cộng").font = _font(10, bold=True)
     for offset, value in enumerate(timesheet.totals()):

@@ -9,6 +9,7 @@ possible later.
 
 from __future__ import annotations
 
+from monitor.store.accounts import AccountStore
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
@@ -18,11 +19,12 @@ from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
 from monitor.store.requests import RequestStore
 from monitor.store.results import ResultStore
+from monitor.store.views import ViewStore
 
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
-            RequestStore):
+            RequestStore, AccountStore, ViewStore):
     """The attendance database."""
 

@@ -25,6 +25,18 @@ class UpsertResult:
     attached_punches: int = 0
 
 
+_decoy: list[str] = []
+
+
+def _decoy_hash() -> str:
+    """A hash of a random password made with the same method as real ones, once per process."""
+    if not _decoy:
+        import secrets
+
+        _decoy.append(generate_password_hash(secrets.token_hex(16)))
+    return _decoy[0]
+
+
 class DirectoryStore(StoreBase):
     # --- units ------------------------------------------------------------------------
 
@@ -255,28 +267,27 @@ class DirectoryStore(StoreBase):
             )
             after = {"role": role, "units": units, "full_name": full_name, "employee_code": employee_code}
             self.audit(actor, "update" if existing else "add", "user", username, existing[0] if existing else None, after)
+            if existing:
+                # a replaced account (new password, role or units) starts with no live session
+                self.end_user_sessions(username, actor=actor, reason="user replaced")  # type: ignore[attr-defined]
 
-    def change_password(self, username: str, old_password: str, new_password: str) -> None:
-        """A user's own password change (clears "must change at first login")."""
+    def change_password(self, username: str, old_password: str, new_password: str, *,
+                        keep_session: str | None = None) -> None:
+        """A user's own password change: clears "must change at first login" and ends
+        their other sessions (``keep_session``: the token of the one they are using)."""
         if self.check_password(username, old_password) is None:
             raise Refused("the current password is wrong")
-        if len(new_password) < 8:
-            raise Refused("the password must have at least 8 characters")
         if new_password == old_password:
             raise Refused("choose a password different from the current one")
-        with self.write():
-            self.db.conn.execute(
-                "UPDATE users SET password_hash = ?, must_change_password = 0, updated_at = ? WHERE username = ?",
-                (generate_password_hash(new_password), self.now_text(), username),
-            )
-            self.audit(username, "change_password", "user", username, None, None)
+        self.set_password(username, new_password, actor=username, keep_session=keep_session)  # type: ignore[attr-defined]
 
     def check_password(self, username: str, password: str) -> dict[str, Any] | None:
         """The user row when the password is right and the user active, else ``None``."""
         rows = self.query("SELECT * FROM users WHERE username = ? AND active = 1", (username,))
         if not rows:
-            # hash anyway so a wrong name costs as long as a wrong password
-            check_password_hash(generate_password_hash("x"), password)
+            # check against a stored-once hash: one hash on both paths, so a wrong name
+            # costs exactly as long as a wrong password (no user list by timing)
+            check_password_hash(_decoy_hash(), password)
             return None
         if not check_password_hash(rows[0]["password_hash"], password):
             return None

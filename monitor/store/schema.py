@@ -468,3 +468,46 @@ def m003_requests(db: Database) -> None:
         ("corrected", "INTEGER NOT NULL DEFAULT 0"),
     ):
         db.execute(f"ALTER TABLE day_results ADD COLUMN {column} {kind}")
+
+
+@migrations()
+def m005_web_sessions(db: Database) -> None:
+    """Revocable web sessions, the log of login attempts, and an index for the unit
+    chart (issue 11).
+
+    A session row is keyed by the SHA-256 of the random id kept in the signed cookie, so
+    a copy of the database does not hand out live sessions. Attempts are kept for the
+    throttle (per username and per address) and for the admin to read.
+    """
+    db.execute(
+        """
+        CREATE TABLE web_sessions (
+            id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            address TEXT,
+            user_agent TEXT,
+            ended_at TEXT,
+            ended_by TEXT,
+            ended_reason TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_web_sessions_user ON web_sessions(username, ended_at)")
+    db.execute(
+        """
+        CREATE TABLE login_attempts (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            username TEXT NOT NULL,
+            address TEXT NOT NULL,
+            succeeded INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_login_attempts_user ON login_attempts(username, at)")
+    db.execute("CREATE INDEX idx_login_attempts_address ON login_attempts(address, at)")
+    # The unit page's 30-day chart: a covering index, so a unit's month of days is one
+    # range per unit instead of every unit's days looked up row by row
+    db.execute(
+        "CREATE INDEX idx_day_results_unit_trend ON day_results(unit_code, day, status, late_count, late_minutes, absent_fraction)"
+    )

@@ -8,18 +8,25 @@ from pathlib import Path
 
 import pytest
 
+from datetime import date
+
+from monitor.config import Config
+from monitor.service.evaluation import Evaluation
 from monitor.store import Store
 from tests.conftest import FIXED_NOW, ZONE
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, punch
 from tests.web.test_browser import log_in
 
 
 @pytest.fixture
 def with_signers(web_config: Path) -> Path:
-    """The web database plus a timekeeper of SNV and the head of the unit above it."""
+    """The web database plus a timekeeper of SNV and the head of the unit above it, and
+    October judged (a month with days on its timesheet: an empty one is not a file)."""
     with Store(web_config.parent / "web.db", zone=ZONE, now=lambda: FIXED_NOW) as store:
         store.add_user("chamcong", PASSWORD, role="timekeeper", units=["SNV"], full_name="Hoàng Thị Chấm", actor="test")
         store.add_user("truongubnd", PASSWORD, role="manager", units=["UBND"], full_name="Ngô Văn Duyệt", actor="test")
+        store.add_punches("gate", [punch("2", "2026-10-15 07:25:00"), punch("2", "2026-10-15 17:05:00")], source="file")
+        Evaluation(store, Config(path=None).policy, FIXED_NOW).run(day_from=date(2026, 10, 1))
     return web_config
 
 

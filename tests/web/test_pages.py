@@ -123,9 +123,10 @@ def test_timesheet_download_holds_only_the_managers_units(client, auth) -> None:
 
     from openpyxl import load_workbook
 
+    from tests.web.test_hardening import download
+
     auth.login("truongsnv")
-    response = client.get("/month/timesheet.xlsx?month=2026-11")
-    assert response.status_code == 200
+    response = download(client, "/month/timesheet.xlsx?month=2026-11")  # made by the export worker
     assert "bang-cham-cong-2026-11.xlsx" in response.headers["Content-Disposition"]
     book = load_workbook(BytesIO(response.get_data()))
     assert book.sheetnames == ["SNV", "SNV-TC"]
