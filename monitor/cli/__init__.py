@@ -40,6 +40,7 @@ COMMAND_MODULES = [
     "monitor.cli.export",
     "monitor.cli.push",
     "monitor.cli.month",
+    "monitor.cli.calendar",
 ]
 
 
