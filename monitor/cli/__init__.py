@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "monitor.cli.push",
     "monitor.cli.month",
     "monitor.cli.calendar",
+    "monitor.cli.rollcall",
 ]
 
 
