@@ -17,7 +17,7 @@ from monitor.config import Config
 def create_app(config: Config, *, now: Callable[[], datetime] | None = None, testing: bool = False) -> Flask:
     """Build the Flask application for a validated config (the database must exist)."""
     from monitor.store import Store
-    from web import auth, db, devices, i18n, month_close, pages
+    from web import audit, auth, calendar, db, devices, i18n, month_close, pages, rollcall
 
     app = Flask(__name__)
     with Store(config.storage.database, zone=config.site.zone) as store:
@@ -44,4 +44,7 @@ def create_app(config: Config, *, now: Callable[[], datetime] | None = None, tes
     app.register_blueprint(pages.bp)
     app.register_blueprint(devices.bp)
     app.register_blueprint(month_close.bp)
+    app.register_blueprint(rollcall.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(audit.bp)
     return app

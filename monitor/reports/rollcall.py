@@ -27,6 +27,7 @@ from monitor.engine.schedules import Schedule, clock_text
 from monitor.errors import Refused
 from monitor.reports.cells import safe_csv
 from monitor.reports.excuses import Excuse, excuses_on
+from monitor.reports.render import PART_LABELS
 from monitor.store import Store
 
 RECENTLY_LEFT_DAYS = 31
@@ -232,7 +233,7 @@ def person_detail(person: dict[str, Any], lang: str) -> str:
         leave = person["leave"]
         text = f"{leave['kind']} {leave['name'] if lang == 'vi' else leave['name_en']}"
         if leave["part"] != "full":
-            text += f" ({leave['part']})"
+            text += f" ({label(PART_LABELS, leave['part'], lang)})"
         if leave["document"]:
             text += f", {leave['document']}"
         if leave["note"]:

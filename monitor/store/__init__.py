@@ -8,6 +8,7 @@ possible later.
 
 from __future__ import annotations
 
+from monitor.store.audit import AuditStore
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
@@ -19,6 +20,6 @@ from monitor.store.results import ResultStore
 __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, AuditStore):
     """The attendance database."""
 

@@ -6,8 +6,12 @@ new columns with defaults, new indexes); an applied migration is never edited.
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from monitor.store.audit_subject import audit_subject
 
 migrations = Migrations("monitor")
 
@@ -331,3 +335,21 @@ def m007_month_close(db: Database) -> None:
     db.execute("CREATE INDEX idx_month_close_steps ON month_close_steps(unit_code, month, id)")
     db.execute("CREATE INDEX idx_month_close_locked ON month_close(month, unit_code) WHERE state = 'locked'")
     db.execute("CREATE INDEX idx_audit_at ON audit(at)")
+
+
+@migrations()
+def m009_calendar_audit(db: Database) -> None:
+    """The audit page (issue 10): whom each audit row concerns, an employee and a unit,
+    filled in for the rows already there, and indexes for its filters."""
+    db.execute("ALTER TABLE audit ADD COLUMN employee_code TEXT")
+    db.execute("ALTER TABLE audit ADD COLUMN unit_code TEXT")
+    conn = db.conn
+    rows = conn.execute("SELECT id, entity, entity_key, before, after FROM audit").fetchall()
+    conn.executemany(
+        "UPDATE audit SET employee_code = ?, unit_code = ? WHERE id = ?",
+        [(*audit_subject(conn, entity, key, json.loads(before) if before else None, json.loads(after) if after else None),
+          row_id) for row_id, entity, key, before, after in rows],
+    )
+    db.execute("CREATE INDEX idx_audit_employee ON audit(employee_code, at)")
+    db.execute("CREATE INDEX idx_audit_unit ON audit(unit_code, at)")
+    db.execute("CREATE INDEX idx_audit_actor ON audit(actor, at)")
