@@ -17,7 +17,7 @@ from monitor.config import Config
 def create_app(config: Config, *, now: Callable[[], datetime] | None = None, testing: bool = False) -> Flask:
     """Build the Flask application for a validated config (the database must exist)."""
     from monitor.store import Store
-    from web import admin, auth, db, devices, i18n, month_close, notify, pages, requests, security
+    from web import admin, audit, auth, calendar, db, devices, i18n, month_close, notify, pages, requests, rollcall, security
 
     app = Flask(__name__)
     with Store(config.storage.database, zone=config.site.zone) as store:
@@ -46,6 +46,9 @@ def create_app(config: Config, *, now: Callable[[], datetime] | None = None, tes
     app.register_blueprint(month_close.bp)
     app.register_blueprint(notify.bp)
     app.register_blueprint(requests.bp)
+    app.register_blueprint(rollcall.bp)
+    app.register_blueprint(calendar.bp)
+    app.register_blueprint(audit.bp)
     security.init_app(app, secure=config.web.secure_cookies)
     app.register_blueprint(admin.bp)
     return app

@@ -85,6 +85,11 @@ def format_time(value: datetime | str | None) -> str:
     return value.strftime("%H:%M:%S")
 
 
+def current_language() -> str:
+    """'vi' or 'en': the language of the page being rendered."""
+    return "vi" if str(get_locale()) == "vi" else "en"
+
+
 def _pick(table: dict[str, tuple[str, str]], key: str) -> str:
     """The Vietnamese or English label the reports use (one vocabulary for CLI and web)."""
     labels = table.get(key)

@@ -43,6 +43,8 @@ COMMAND_MODULES = [
     "monitor.cli.notify",
     "monitor.cli.requests",
     "monitor.cli.users",
+    "monitor.cli.calendar",
+    "monitor.cli.rollcall",
 ]
 
 

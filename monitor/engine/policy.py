@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from monitor.engine.calendar import DayOverride, PublicHolidays, WorkCalendar
+from monitor.engine.decisions import Decisions, shipped_decisions
 from monitor.engine.leave import LeaveConfig
 from monitor.engine.schedules import DEFAULT_ID, SITE_DEFAULT, Schedule
 from monitor.errors import ConfigError
@@ -58,11 +59,18 @@ class OfficePolicy:
     calendar: CalendarPolicy = field(default_factory=CalendarPolicy)
     leave: LeaveConfig = field(default_factory=LeaveConfig)
     rules: RulesPolicy = field(default_factory=RulesPolicy)
+    # the government's decisions shipped with the monitor; None: the package data
+    decisions: Decisions | None = None
+
+    @property
+    def shipped(self) -> Decisions:
+        """The shipped decisions in force (the package data unless others were given)."""
+        return self.decisions if self.decisions is not None else shipped_decisions()
 
     def work_calendar(self, parents: Mapping[str, str | None], public: PublicHolidays | None = None) -> WorkCalendar:
         """The calendar for a unit tree (``parents``: unit code → parent code)."""
         unit_overrides = {code: unit.overrides for code, unit in self.units.items() if unit.overrides}
-        return WorkCalendar(self.calendar.overrides, unit_overrides, parents, public)
+        return WorkCalendar(self.calendar.overrides, unit_overrides, parents, public, self.shipped.days)
 
     def schedule_for(
         self,
@@ -103,9 +111,10 @@ class OfficePolicy:
         """Changes whenever a judging input from the config (or the holiday data) does.
 
         Frozen dataclasses have a deterministic repr; the holidays version stands for
-        the public calendar it ships.
+        the public calendar it ships, the digest of the shipped decisions for them.
         """
         import holidays
 
-        text = repr((sorted(self.schedules.items()), sorted(self.units.items()), self.calendar, self.leave, holidays.__version__))
+        text = repr((sorted(self.schedules.items()), sorted(self.units.items()), self.calendar, self.leave, holidays.__version__,
+                     self.shipped.digest))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]

@@ -10,6 +10,7 @@ possible later.
 from __future__ import annotations
 
 from monitor.store.accounts import AccountStore
+from monitor.store.audit import AuditStore
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.leave import LeaveStore
@@ -25,6 +26,6 @@ __all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
 
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
-            RequestStore, AccountStore, ViewStore):
+            RequestStore, AccountStore, ViewStore, AuditStore):
     """The attendance database."""
 

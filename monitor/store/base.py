@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from monitor.engine.clock import in_zone
 from monitor.errors import NotFound, StorageError
+from monitor.store.audit_subject import audit_subject
 from monitor.store.schema import migrations
 
 # Bulk work (a million-punch import, a province's month) allocates millions of
@@ -187,9 +188,14 @@ class StoreBase:
         after: Any = None,
         reason: str | None = None,
     ) -> None:
-        """Record who changed what, when and why; call inside the change's transaction."""
+        """Record who changed what, when and why; call inside the change's transaction.
+
+        The employee and unit the change concerns are recorded too (for the audit page's
+        filters), read from the entity and the values or looked up."""
+        employee, unit = audit_subject(self.db.conn, entity, key, before, after)
         self.db.conn.execute(
-            "INSERT INTO audit(at, actor, action, entity, entity_key, before, after, reason) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO audit(at, actor, action, entity, entity_key, before, after, reason, employee_code, unit_code)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 self.now_text(),
                 actor,
@@ -199,6 +205,8 @@ class StoreBase:
                 None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
                 None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
                 reason,
+                employee,
+                unit,
             ),
         )
 

@@ -6,8 +6,12 @@ new columns with defaults, new indexes); an applied migration is never edited.
 
 from __future__ import annotations
 
+import json
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
+
+from monitor.store.audit_subject import audit_subject
 
 migrations = Migrations("monitor")
 
@@ -511,3 +515,21 @@ def m005_web_sessions(db: Database) -> None:
     db.execute(
         "CREATE INDEX idx_day_results_unit_trend ON day_results(unit_code, day, status, late_count, late_minutes, absent_fraction)"
     )
+
+
+@migrations()
+def m009_calendar_audit(db: Database) -> None:
+    """The audit page (issue 10): whom each audit row concerns, an employee and a unit,
+    filled in for the rows already there, and indexes for its filters."""
+    db.execute("ALTER TABLE audit ADD COLUMN employee_code TEXT")
+    db.execute("ALTER TABLE audit ADD COLUMN unit_code TEXT")
+    conn = db.conn
+    rows = conn.execute("SELECT id, entity, entity_key, before, after FROM audit").fetchall()
+    conn.executemany(
+        "UPDATE audit SET employee_code = ?, unit_code = ? WHERE id = ?",
+        [(*audit_subject(conn, entity, key, json.loads(before) if before else None, json.loads(after) if after else None),
+          row_id) for row_id, entity, key, before, after in rows],
+    )
+    db.execute("CREATE INDEX idx_audit_employee ON audit(employee_code, at)")
+    db.execute("CREATE INDEX idx_audit_unit ON audit(unit_code, at)")
+    db.execute("CREATE INDEX idx_audit_actor ON audit(actor, at)")

@@ -88,6 +88,16 @@ MATRIX = {
     "requests.revoke": ("POST", "/requests/1/revoke", dict(anonymous=302, admin=404, nhansu=404, truongsnv=404, truongstc=404)),
     "requests.withdraw": ("POST", "/requests/1/withdraw", dict(anonymous=302, admin=404, nhansu=404, truongsnv=404, truongstc=404)),
     "requests.password": ("GET", "/account/password", dict(anonymous=302, admin=200, nhansu=200, truongsnv=200, truongstc=200)),
+    # the roll-call (a manager: their units; another unit's is 404), the calendar and the audit trail (admin, HR)
+    "rollcall.index": ("GET", "/rollcall?at=2026-11-25T09:50&unit=SNV",
+                       dict(anonymous=302, admin=200, nhansu=200, truongsnv=200, truongstc=404)),
+    "rollcall.api": ("GET", "/api/rollcall?at=2026-11-25T09:50&unit=SNV",
+                     dict(anonymous=401, admin=200, nhansu=200, truongsnv=200, truongstc=404)),
+    "calendar.index": ("GET", "/calendar?year=2026", dict(anonymous=302, admin=200, nhansu=200, truongsnv=403, truongstc=403)),
+    "calendar.api": ("GET", "/api/calendar?year=2026", dict(anonymous=401, admin=200, nhansu=200, truongsnv=403, truongstc=403)),
+    "audit.index": ("GET", "/audit", dict(anonymous=302, admin=200, nhansu=200, truongsnv=403, truongstc=403)),
+    "audit.api": ("GET", "/api/audit", dict(anonymous=401, admin=200, nhansu=200, truongsnv=403, truongstc=403)),
+    "audit.export": ("GET", "/audit.csv", dict(anonymous=302, admin=200, nhansu=200, truongsnv=403, truongstc=403)),
 }
 FORMS = {
     "admin.set_role": {"role": "manager", "units": "STC"},
