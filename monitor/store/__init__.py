@@ -8,15 +8,27 @@ possible later.
 
 from __future__ import annotations
 
+from monitor.store.base import DatabaseFailure, storage_error
+from monitor.store.batches import BatchStore
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
+from monitor.store.integrity import IntegrityReport, IntegrityStore
 from monitor.store.leave import LeaveStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.results import ResultStore
 
-__all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
+__all__ = [
+    "Store",
+    "AddResult",
+    "ChainReport",
+    "UpsertResult",
+    "ROLES",
+    "DatabaseFailure",
+    "IntegrityReport",
+    "storage_error",
+]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, IntegrityStore, BatchStore):
     """The attendance database."""
 
