@@ -10,4 +10,6 @@ WORDS = [
     _l("offline"),
     _l("error"),
     _l("unknown"),
+    _l("degraded"),
+    _l("collector not running"),
 ]

@@ -39,6 +39,7 @@ COMMAND_MODULES = [
     "monitor.cli.leave",
     "monitor.cli.evaluate",
     "monitor.cli.export",
+    "monitor.cli.reliability",
 ]
 
 

@@ -14,6 +14,7 @@ from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.integrity import IntegrityReport, IntegrityStore
 from monitor.store.leave import LeaveStore
+from monitor.store.maintenance import MaintenanceStore, copy_database
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.results import ResultStore
 
@@ -26,9 +27,11 @@ __all__ = [
     "DatabaseFailure",
     "IntegrityReport",
     "storage_error",
+    "copy_database",
 ]
 
 
-class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, IntegrityStore, BatchStore):
+class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, IntegrityStore, BatchStore,
+            MaintenanceStore):
     """The attendance database."""
 
