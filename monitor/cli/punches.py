@@ -7,6 +7,7 @@ import json
 import click
 
 from monitor.cli import AppContext, pass_app
+from monitor.store import DatabaseFailure
 
 
 @click.group()
@@ -53,7 +54,10 @@ def verify(app: AppContext, show_head: bool, expect: str | None) -> None:
         if show_head:
             click.echo(store.current_head())
             return
-        total = store.punch_count()
+        try:
+            total = store.punch_count()
+        except DatabaseFailure:
+            total = None  # a damaged file: the check below names the damage
         with app.progress(total, "Verifying") as advance:
             report = store.verify_integrity(expect=expect, progress=advance)
     if report.ok:
@@ -66,7 +70,8 @@ def verify(app: AppContext, show_head: bool, expect: str | None) -> None:
         click.echo(f"Head: {report.head}")
         return
     for finding in report.findings:
-        click.echo(f"TAMPERED: {finding.problem}.", err=True)
+        verdict = "DAMAGED" if finding.where == "database" else "TAMPERED"
+        click.echo(f"{verdict}: {finding.problem}.", err=True)
     click.echo(f"{len(report.findings)} problem(s); {report.punches} punches verify before the first.", err=True)
     raise SystemExit(1)
 

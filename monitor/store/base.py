@@ -23,6 +23,7 @@ from monitor.store.seals import (
     AUDIT_HEAD,
     GENESIS,
     PROTECTED,
+    PUNCH_HEAD,
     chain_hash,
     digest_key,
     head_value,
@@ -53,6 +54,11 @@ def storage_error(exc: sqlite3.Error, path: str | Path) -> StorageError:
         return StorageError(
             f"the database {path} is damaged ({text}): stop 'monitor run' and 'monitor serve', keep a copy"
             " of the file, then put the last good backup back with 'monitor restore BACKUP'"
+        )
+    if "unable to open" in lowered:
+        return StorageError(
+            f"cannot open the database {path} ({text}): the file and its folder must exist and be readable and"
+            " writable by the service user (a read-only disk?)"
         )
     if "locked" in lowered or "busy" in lowered:
         return StorageError(f"the database {path} is locked by another process ({text}): try again in a moment")
@@ -137,11 +143,11 @@ class StoreBase:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA cache_size = -65536")
             conn.execute("PRAGMA foreign_keys = ON")
-            if create:
-                migrations.apply(self.db)
-            elif migrate and migrations.pending(self.db):
+            if create or (migrate and migrations.pending(self.db)):
                 # later versions add migrations; applying them is safe and idempotent
                 migrations.apply(self.db)
+                if key is not None:
+                    self._sign_unsigned()
         except sqlite3.DatabaseError as exc:
             if "conn" in locals():
                 conn.close()
@@ -245,6 +251,15 @@ class StoreBase:
         finally:
             if conn.in_transaction:
                 conn.execute("COMMIT")
+
+    def _sign_unsigned(self) -> None:
+        """Sign the heads and digests a migration wrote (it runs without the key)."""
+        with self.write():
+            for name, text in self.db.conn.execute(
+                "SELECT key, value FROM meta WHERE key IN (?, ?) OR key LIKE 'digest:%'", (PUNCH_HEAD, AUDIT_HEAD)
+            ).fetchall():
+                if "|" not in text:
+                    self.set_meta(name, signed(self.key, name, text))
 
     def _seal(self) -> None:
         """Sign the audit head and refresh the digests of the tables changed (audited)
