@@ -173,13 +173,13 @@ class IntegrityStore(StoreBase):
 
     def _check_digest(self, table: str, order: str) -> str | None:
         name = digest_key(table)
-        recorded = unseal(self.get_meta(name))
-        if recorded is None:
-            return f"no digest of {table} is recorded: it was removed by hand"
         try:
+            recorded = unseal(self.get_meta(name))
             actual = table_digest(self.db.conn, table, order)
         except sqlite3.DatabaseError as exc:
             return f"{table} cannot be read: {exc}"
+        if recorded is None:
+            return f"no digest of {table} is recorded: it was removed by hand"
         if actual != recorded.value:
             return (
                 f"{table} differ from their last audited state: a row was edited, added or removed by hand"

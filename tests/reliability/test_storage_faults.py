@@ -142,6 +142,6 @@ def test_corrupt_page_run_and_serve_refuse_to_start(run, damaged: Path) -> None:
 
 def test_corrupt_page_verify_names_it_without_a_traceback(run, damaged: Path) -> None:
     result = run("verify")
-    assert result.exit_code == 1
+    assert result.exit_code == 1, result.stderr
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("DAMAGED: SQLite finds the file damaged: ")
