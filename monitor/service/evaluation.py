@@ -43,9 +43,9 @@ from monitor.store import Store
 from monitor.store.base import fewer_collections
 
 BATCH_EMPLOYEES = 2000
-# Employee-days per batch: bounds the write lock's hold (about 10 µs a row) and the
+# Employee-days per batch: bounds the write lock's hold (about 30 µs a row) and the
 # memory of a batch's results, whatever the number of staff or the span re-judged.
-BATCH_DAYS = 4000
+BATCH_DAYS = 2000
 # Page cache while judging (KiB): the (day, unit) index of day_results is written all
 # over; with the default 2 MB cache each batch re-reads and re-writes its pages.
 CACHE_KIB = 64 * 1024
