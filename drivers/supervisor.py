@@ -16,7 +16,9 @@ are injectable so tests decide when a retry happens.
 from __future__ import annotations
 
 import logging
+import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +28,7 @@ from drivers.base import DeviceSettings, DriverError, Punch, TimeClock, open_dri
 log = logging.getLogger(__name__)
 
 ONLINE, OFFLINE, STOPPED = "online", "offline", "stopped"
+REPLUG_POLL = 0.25  # seconds between looks for an unplugged adapter's port
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +43,37 @@ class StatusChange:
     retry_in: float | None = None  # seconds until the next attempt, when offline
 
 
-def _wait_on(stop: threading.Event) -> Callable[[float], None]:
+def _port_identity(port: str) -> tuple[int, int] | None:
+    """The port's directory entry (inode, change time); ``None`` when it is missing. A
+    replugged adapter gets a new entry (udev makes a new node or link)."""
+    try:
+        entry = os.lstat(port)
+    except OSError:
+        return None
+    return entry.st_ino, entry.st_ctime_ns
+
+
+def _wait_on(stop: threading.Event, port: str) -> Callable[[float], None]:
+    """The back-off wait: ends early on stop, and for a local port (``/dev/...``) as
+    soon as the port is back after going away (the adapter was replugged), so a
+    replugged reader returns within a poll slice, not after the back-off. A port that
+    stays as it was (a reader that does not answer) waits the back-off out."""
+
     def wait(seconds: float) -> None:
-        stop.wait(seconds)
+        if not port.startswith("/"):
+            stop.wait(seconds)
+            return
+        deadline = time.monotonic() + seconds
+        before = _port_identity(port)
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            stop.wait(min(REPLUG_POLL, left))
+            now = _port_identity(port)
+            if now is not None and now != before:
+                return
+            before = before if now is not None else None
 
     return wait
 
@@ -74,7 +105,7 @@ class Supervisor:
         self.make_driver = make_driver or (lambda s: open_driver(s, now=now))
         self.stop_event = threading.Event()
         # the default wait ends early on stop(); an injected one must return by itself
-        self.wait = wait or _wait_on(self.stop_event)
+        self.wait = wait or _wait_on(self.stop_event, settings.port)
         self.first_delay = first_delay
         self.max_delay = max_delay
         self.status: str | None = None

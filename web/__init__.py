@@ -16,11 +16,11 @@ from monitor.config import Config
 
 def create_app(config: Config, *, now: Callable[[], datetime] | None = None, testing: bool = False) -> Flask:
     """Build the Flask application for a validated config (the database must exist)."""
-    from monitor.store import Store
+    from monitor.service.keys import open_store
     from web import admin, audit, auth, calendar, db, devices, i18n, month_close, notify, pages, requests, rollcall, security
 
     app = Flask(__name__)
-    with Store(config.storage.database, zone=config.site.zone) as store:
+    with open_store(config) as store:
         secret = store.secret("web-session")
     app.config.from_mapping(
         SECRET_KEY=secret,

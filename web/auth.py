@@ -41,7 +41,6 @@ from flask_wtf import CSRFProtect, FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from monitor.errors import NotFound
 from web.db import get_store, now
 from web.throttle import wait_before_login
 

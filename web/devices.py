@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from monitor.service.health import device_health
 from web.auth import roles_required
 from monitor.errors import MonitorError, NotFound
 from monitor.service import push_devices
@@ -40,6 +41,9 @@ def device_overview() -> list[dict[str, Any]]:
     store = get_store()
     today = now().date().isoformat()
     rows = {row["id"]: row for row in store.device_rows()}
+    # a dead collector's "online" and a spool still waiting must not pass for health
+    for device_id, override in device_health(store, config, now()).items():
+        rows[device_id] = {**rows.get(device_id, {}), **override}
     unknown: dict[str, int] = {}
     for row in store.unknown_punches():
         unknown[row["device_id"]] = unknown.get(row["device_id"], 0) + 1

@@ -28,7 +28,7 @@ from monitor.reports.attendance import (
 )
 from monitor.reports.period import Month
 from monitor.reports.render import to_csv
-from monitor.reports.summary import SUMMARY_KEYS, day_summary, is_exception
+from monitor.reports.summary import SUMMARY_KEYS, day_summary
 from web.charts import unit_trend
 from web.db import get_store, now, state
 from web.exports import TimesheetRequest

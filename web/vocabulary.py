@@ -36,4 +36,6 @@ WORDS = [
     _l("withdraw"),
     _l("add"),
     _l("remove"),
+    _l("degraded"),
+    _l("collector not running"),
 ]

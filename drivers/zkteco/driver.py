@@ -238,6 +238,11 @@ class ZKTimeClock(TimeClock):
         except DriverError:
             return False
 
+    def enable(self) -> None:
+        """Unlock the clock's keypad and sensor: a transfer cut off by a crash (or a
+        kill) leaves it disabled ("working..."), and staff cannot punch until this."""
+        self._session().request(CMD_ENABLEDEVICE, what="ENABLEDEVICE")
+
     def fetch(self, cursor: Cursor | None = None, progress: Progress | None = None) -> FetchResult:
         """The records after ``cursor``.
 

@@ -23,6 +23,7 @@ from drivers.base import DriverError
 from monitor.config import Config, load_config
 from monitor.engine.clock import in_zone
 from monitor.errors import ConfigError, MonitorError
+from monitor.store.base import DatabaseFailure, storage_error
 
 COMMAND_MODULES = [
     "monitor.cli.setup",
@@ -45,6 +46,7 @@ COMMAND_MODULES = [
     "monitor.cli.users",
     "monitor.cli.calendar",
     "monitor.cli.rollcall",
+    "monitor.cli.reliability",
 ]
 
 
@@ -69,6 +71,9 @@ class MonitorGroup(click.Group):
             raise UserError(f"{len(exc.problems)} problems in the config:\n  " + "\n  ".join(exc.problems)) from None
         except (MonitorError, DriverError) as exc:
             raise UserError(str(exc)) from None
+        except DatabaseFailure as exc:
+            # a fault met outside a write (a damaged page on a read): still one line
+            raise UserError(str(storage_error(exc, ctx.obj.config.storage.database))) from None
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
@@ -108,9 +113,10 @@ class AppContext:
         return in_zone(self._now() if self._now else datetime.now(zone), zone)
 
     def store(self, *, create: bool = False):
-        from monitor.store import Store
+        """The database with the site's key (heads written from the CLI are signed)."""
+        from monitor.service.keys import open_store
 
-        return Store(self.config.storage.database, zone=self.config.site.zone, now=self.now, create=create)
+        return open_store(self.config, now=self.now, create=create)
 
     @property
     def actor(self) -> str:

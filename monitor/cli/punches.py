@@ -7,6 +7,7 @@ import json
 import click
 
 from monitor.cli import AppContext, pass_app
+from monitor.store import DatabaseFailure
 
 
 @click.group()
@@ -40,17 +41,38 @@ def punches_unknown(app: AppContext, output: str) -> None:
 
 
 @click.command()
+@click.option("--head", "show_head", is_flag=True,
+              help="Print the current head (both logs' last rows) to write on a signed timesheet or mail.")
+@click.option("--expect", metavar="HEAD", help="Also check that the logs still extend a head printed earlier by --head.")
 @pass_app
-def verify(app: AppContext) -> None:
-    """Check the punch log's hash chain: any edited, deleted or inserted row is named."""
+def verify(app: AppContext, show_head: bool, expect: str | None) -> None:
+    """Check, in one consistent snapshot, the database file, the punch log's hash chain,
+    the audit trail's chain, their signed heads and the signed digests of enrollments,
+    units, employees, users and leave: anything edited, deleted, inserted or appended by
+    hand is named. Exit code 1 when something is wrong."""
     with app.store() as store:
-        total = store.punch_count()
+        if show_head:
+            click.echo(store.current_head())
+            return
+        try:
+            total = store.punch_count()
+        except DatabaseFailure:
+            total = None  # a damaged file: the check below names the damage
         with app.progress(total, "Verifying") as advance:
-            report = store.verify_chain(progress=advance)
+            report = store.verify_integrity(expect=expect, progress=advance)
     if report.ok:
-        click.echo(f"OK: {report.rows} punches, hash chain intact.")
+        click.echo(f"OK: {report.punches} punches, hash chain intact.")
+        click.echo(f"OK: {report.audit_rows} audit records, audit chain intact; database file intact.")
+        if expect:
+            click.echo(f"OK: the logs extend the expected head {expect}.")
+        if not report.keyed:
+            click.echo(f"Note: no key file ({app.config.storage.key_file}): signatures were not checked.", err=True)
+        click.echo(f"Head: {report.head}")
         return
-    click.echo(f"TAMPERED: {report.problem}. {report.rows} rows before it verify.", err=True)
+    for finding in report.findings:
+        verdict = "DAMAGED" if finding.where == "database" else "TAMPERED"
+        click.echo(f"{verdict}: {finding.problem}.", err=True)
+    click.echo(f"{len(report.findings)} problem(s); {report.punches} punches verify before the first.", err=True)
     raise SystemExit(1)
 
 

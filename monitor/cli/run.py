@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
+import sys
+import threading
 
 import click
 
 from monitor.cli import AppContext, pass_app
+
+STOP_SECONDS = 4.0  # SIGTERM is honoured within 5 s, whatever is running
 
 
 @click.command()
@@ -29,10 +34,13 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     config = app.config
-    app.store().close()  # fail now, with the fix, if the database is missing
-    collector = Collector(config, now=app.now, evaluate=_evaluator(app), actor="collector")
+    with app.store() as store:  # fail now, with the fix, if the database is missing or damaged
+        store.quick_check()
+    collector = Collector(config, now=app.now, actor="collector")
+    collector.evaluate = _evaluator(app, collector.stopping)
     for device, why in collector.plan.skipped:
         click.echo(f"{device.id}: not collected ({why})", err=True)
+    collector.release_clocks()  # a collector killed mid-download left them locked
     if once:
         collector.run_once()
         click.echo(f"Pulled {len(collector.plan.pulled)} device(s); {len(collector.plan.live)} live reader(s) need 'monitor run' without --once.")
@@ -41,6 +49,7 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
     schedule(collector, scheduler, evaluate_minutes=evaluate_minutes)
 
     def stop(_signum: int, _frame: object) -> None:
+        collector.stopping.set()  # the evaluation ends after its current batch
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
@@ -54,11 +63,18 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
-        pass
+        collector.stopping.set()
     finally:
         collector.stop_live()
         if receiver is not None:
             receiver.stop()
+    if not collector.wait_idle(STOP_SECONDS):
+        # a download still running: everything committed is safe and the cursor was not
+        # moved, so the next start downloads it again; waiting longer would break the
+        # promise to stop within 5 s
+        click.echo("Stopped with a job still running; it is picked up at the next start.", err=True)
+        sys.stdout.flush()
+        os._exit(0)
 
 
 def _start_receiver(app: AppContext):
@@ -72,14 +88,15 @@ def _start_receiver(app: AppContext):
     return receiver
 
 
-def _evaluator(app: AppContext):
-    """The judging step: every new or changed employee-day, with the config's policy."""
+def _evaluator(app: AppContext, stopping: threading.Event):
+    """The judging step: every new or changed employee-day, with the config's policy;
+    it ends after the current batch once ``stopping`` is set."""
     from monitor.service.evaluation import Evaluation
 
     policy = app.config.policy
 
     def judge(store) -> None:
-        summary = Evaluation(store, policy, app.now()).run()
+        summary = Evaluation(store, policy, app.now()).run(stop=stopping.is_set)
         for warning in summary.warnings:
             logging.getLogger("monitor.service.collector").warning("%s", warning)
         logging.getLogger("monitor.service.collector").info("judged %d employee-days", summary.judged)

@@ -20,6 +20,8 @@ def serve(app: AppContext, host: str | None, port: int | None) -> None:
     from web import create_app
 
     config = app.config
+    with app.store() as store:
+        store.quick_check()  # refuse a damaged file before serving pages from it
     web_app = create_app(config, now=app.clock)
     host = host or config.web.host
     port = port or config.web.port

@@ -34,9 +34,16 @@ def _read_password(password_file: Path | None, prompt: str) -> str:
 )
 @pass_app
 def init(app: AppContext, admin_name: str, password_file: Path | None) -> None:
-    """Create the database (safe to run again) and the first admin user."""
+    """Create the database (safe to run again), the site's key file and the first admin user."""
+    from monitor.service.keys import create_key
+
+    key_file = app.config.storage.key_file
+    made_key = create_key(key_file)
     store = app.store(create=True)
     try:
+        if made_key:
+            click.echo(f"Key file created at {key_file} (readable only by you; keep a copy apart from the backups).")
+            _sign_existing(store)
         if store.admin_count():
             click.echo(f"Database ready at {store.path} (an admin user already exists).")
             return
@@ -45,6 +52,17 @@ def init(app: AppContext, admin_name: str, password_file: Path | None) -> None:
         click.echo(f"Database created at {store.path}; admin user {admin_name!r} added.")
     finally:
         store.close()
+
+
+def _sign_existing(store) -> None:
+    """A new key on a database that already holds data: sign its heads, but only once
+    its chains verify (signing blesses what is there)."""
+    report = store.verify_integrity()
+    unsigned_only = all("not signed" in finding.problem for finding in report.findings)
+    if report.findings and not unsigned_only:
+        problems = "; ".join(finding.problem for finding in report.findings)
+        raise UserError(f"the database does not verify, so its heads were not signed with the new key: {problems}")
+    store.sign_heads()
 
 
 @click.group()

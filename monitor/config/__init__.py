@@ -141,4 +141,5 @@ def _apply_environment(config: Config) -> Config:
     if not override:
         return config
     path = Path(override).expanduser()
-    return replace(config, storage=StorageConfig(database=path if path.is_absolute() else Path.cwd() / path))
+    database = path if path.is_absolute() else Path.cwd() / path
+    return replace(config, storage=replace(config.storage, database=database))

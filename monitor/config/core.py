@@ -30,7 +30,31 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class StorageConfig:
+    """``[storage]``: the database and the files that keep it trustworthy.
+
+    The key file, the spool and the backup folder default to names beside the database
+    (``attendance.key``, ``attendance.spool``, ``backups/``)."""
+
     database: Path = Path(DEFAULT_DATABASE)
+    key_file_setting: Path | None = None
+    spool_setting: Path | None = None
+    backup_dir_setting: Path | None = None
+    backup_keep: int = 7  # nightly copies kept by the collector; 0 turns the nightly backup off
+    backup_at: str = "02:30"  # local time of the nightly backup
+
+    @property
+    def key_file(self) -> Path:
+        """The secret that signs the logs' heads; readable only by the service user."""
+        return self.key_file_setting or self.database.with_suffix(".key")
+
+    @property
+    def spool(self) -> Path:
+        """Live readers' punches land here first (one JSON line each, fsync'd)."""
+        return self.spool_setting or self.database.with_suffix(".spool")
+
+    @property
+    def backup_dir(self) -> Path:
+        return self.backup_dir_setting or self.database.parent / "backups"
 
 
 @dataclass(frozen=True)
@@ -72,7 +96,15 @@ class DeviceConfig:
 
 SITE_KEYS = {"name", "timezone"}
 WEB_KEYS = {"host", "port", "threads", "language", "session_minutes", "secure_cookies"}
-STORAGE_KEYS = {"database"}
+STORAGE_KEYS = {
+    "database",
+    "key_file",
+    "spool",
+    "backup_dir",
+    "backup_keep",
+    "backup_at",
+}
+TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DEVICE_KEYS = {
     "id",
     "name",
@@ -118,9 +150,25 @@ def parse_site(checker: Checker, raw: Any) -> SiteConfig:
 def parse_storage(checker: Checker, raw: Any, base: Path) -> StorageConfig:
     table = checker.table(raw, ("storage",))
     checker.known_keys(table, STORAGE_KEYS, ("storage",))
-    database = checker.get(table, "database", str, ("storage",), DEFAULT_DATABASE)
-    path = Path(database).expanduser()
-    return StorageConfig(database=path if path.is_absolute() else base / path)
+    path = ("storage",)
+
+    def file(key: str, default: str | None) -> Path | None:
+        text = checker.get(table, key, str, path, default)
+        if text is None:
+            return None
+        found = Path(text).expanduser()
+        return found if found.is_absolute() else base / found
+
+    return StorageConfig(
+        database=file("database", DEFAULT_DATABASE) or base / DEFAULT_DATABASE,
+        key_file_setting=file("key_file", None),
+        spool_setting=file("spool", None),
+        backup_dir_setting=file("backup_dir", None),
+        backup_keep=checker.get(table, "backup_keep", int, path, StorageConfig.backup_keep,
+                                check=lambda v: None if v >= 0 else f"{v} must be 0 (no nightly backup) or more"),
+        backup_at=checker.get(table, "backup_at", str, path, StorageConfig.backup_at,
+                              check=lambda v: None if TIME_OF_DAY.match(v) else f"{v!r} is not a time of day HH:MM"),
+    )
 
 
 def parse_web(checker: Checker, raw: Any) -> WebConfig:

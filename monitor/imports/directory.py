@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.errors import Refused
-from monitor.imports.tables import Row, parse_date, parse_flag, read_rows
+from monitor.imports.tables import Row, control_character, parse_date, parse_flag, read_rows
 from monitor.store.notify import check_email
 
 CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-/]{0,39}$")
@@ -70,6 +70,10 @@ def _optional(row: Row, column: str) -> str | None:
 def _check_rows(rows: Iterable[Row], build, key: str, checked: Checked) -> None:
     seen: dict[str, int] = {}
     for row in rows:
+        refused = control_character(row)
+        if refused:
+            checked.problems.append((row.line, refused))
+            continue
         try:
             record = build(row)
         except ValueError as exc:

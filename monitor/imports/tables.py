@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -71,12 +72,35 @@ def read_rows(path: Path, aliases: Mapping[str, tuple[str, ...]], required: tupl
         raise InputFileError(f"{path}: the file is empty (expected a header row)")
 
 
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+EXCERPT = 40
+
+
+def excerpt(text: str) -> str:
+    """A short, printable excerpt of a cell or line for an error message: control
+    characters shown as escapes, long text cut, never echoed whole."""
+    shown = text if len(text) <= EXCERPT else text[:EXCERPT] + "…"
+    return repr(shown)
+
+
+def control_character(row: Row) -> str | None:
+    """Why a row is refused for a control character (NUL, ESC, ...), or ``None``."""
+    for name, value in row.values.items():
+        found = CONTROL.search(value)
+        if found:
+            return (f"{name} has a control character (U+{ord(found.group()):04X}) at position {found.start() + 1}:"
+                    f" {excerpt(value)}")
+    return None
+
+
 def _csv_cells(path: Path) -> Iterator[tuple[int, list[str]]]:
+    data = path.read_bytes()
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
         raise InputFileError(
-            f"{path}: not UTF-8 text (byte {exc.start}); in Excel use 'Save as: CSV UTF-8'"
+            f"{path}:{line}: not UTF-8 text (byte {exc.start}); in Excel use 'Save as: CSV UTF-8'"
         ) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","

@@ -3,11 +3,17 @@ readers that do not, judges what arrived, and carries out requests queued by the
 
 APScheduler only decides *when*: each device that stores records is pulled every
 ``poll_seconds`` (job id ``pull:<device>``), the evaluation runs every few minutes
-(``evaluate``), the device-command queue is read every few seconds (``commands``), and
-with ``[notify]`` on, digests, alerts and reminders due are sent every minute (``notify``;
-what is due is decided from the notification log, so a missed run loses nothing).
-Readers without a log (fingerprint, card and line readers) are heard live by
-supervisors that reconnect with back-off (:mod:`monitor.service.live`).
+(``evaluate``), the device-command queue is read every few seconds (``commands``), a
+heartbeat is written every 15 s (``heartbeat``), a backup is taken nightly (``backup``),
+and with ``[notify]`` on, digests, alerts and reminders due are sent every minute
+(``notify``; what is due is decided from the notification log, so a missed run loses
+nothing). Readers without a log (fingerprint, card and line readers) are heard live by
+supervisors that reconnect with back-off (:mod:`monitor.service.live`), through the
+spool.
+
+Stopping (SIGTERM) sets :attr:`Collector.stopping`: the evaluation ends after its
+current batch; :meth:`Collector.wait_idle` lets the process wait a few seconds for
+running jobs. Everything committed stays; the rest is picked up by the next run.
 
 Every job opens its own database connection: jobs run in worker threads, and a SQLite
 connection belongs to one thread at a time. Devices on one serial port (an RS485 bus)
@@ -23,10 +29,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from drivers.base import DriverError, driver_class
+from drivers.base import DriverError, driver_class, open_driver
 from monitor.config import Config, DeviceConfig
-from monitor.errors import NotFound
-from monitor.service.ingest import pull_device
+from monitor.errors import MonitorError, NotFound
+from monitor.service.health import HEARTBEAT_SECONDS, beat
+from monitor.service.ingest import local_naive, pull_device
+from monitor.service.keys import open_store
 from monitor.store import Store
 
 log = logging.getLogger("monitor.service.collector")
@@ -79,9 +87,30 @@ class Collector:
         self._locks_guard = threading.Lock()
         self.live = None
         self._notifier = None
+        self.stopping = threading.Event()
+        self._busy = 0
+        self._idle = threading.Condition()
 
     def store(self) -> Store:
-        return Store(self.config.storage.database, zone=self.config.site.zone, now=self.now)
+        return open_store(self.config, now=self.now)
+
+    def _job(self, work: Callable[[], Any]) -> Any:
+        """Run one job, counted, so a stopping process knows when nothing runs any more."""
+        if self.stopping.is_set():
+            return None
+        with self._idle:
+            self._busy += 1
+        try:
+            return work()
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until no job runs (``False`` when ``timeout`` passed first)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
 
     def _port_lock(self, port: str) -> threading.Lock:
         with self._locks_guard:
@@ -91,11 +120,15 @@ class Collector:
 
     def pull(self, device: DeviceConfig) -> None:
         """One pull; a device that does not answer is recorded offline and tried next time."""
+        self._job(lambda: self._pull(device))
+
+    def _pull(self, device: DeviceConfig) -> None:
         with self._port_lock(device.settings.port), self.store() as store:
             try:
                 report = pull_device(store, device, now=self.now, actor=self.actor)
             except DriverError as exc:
                 log.warning("%s", exc)
+                self._release(device)  # a transfer cut off may leave the clock locked
                 return
         if report.log_shrank:
             log.warning("%s: the device log shrank (someone cleared it); everything it holds was read again", device.id)
@@ -103,11 +136,58 @@ class Collector:
             log.warning("%s: device clock %+.0f s off the host; its punches are flagged clock_suspect", device.id, report.clock_offset)
         log.info("%s: %d new, %d already stored", device.id, report.new, report.existing)
 
+    def release_clocks(self) -> None:
+        """Unlock every clock that can be locked during a transfer (ZKTeco): a collector
+        killed during a download leaves it showing "working...", refusing punches."""
+        for device in self.plan.pulled:
+            with self._port_lock(device.settings.port):
+                self._release(device)
+
+    def _release(self, device: DeviceConfig) -> None:
+        if not hasattr(driver_class(device.protocol), "enable"):
+            return
+        try:
+            with open_driver(device.settings, now=local_naive(self.now)) as clock:
+                clock.enable()  # type: ignore[attr-defined]
+        except DriverError as exc:
+            log.warning("%s: could not re-enable the clock: %s", device.id, exc)
+
     def judge(self) -> None:
         if self.evaluate is None:
             return
-        with self.store() as store:
-            self.evaluate(store)
+
+        def work() -> None:
+            with self.store() as store:
+                self.evaluate(store)
+
+        self._job(work)
+
+    def heartbeat(self) -> None:
+        """Tell the site and the CLI that the collector is alive."""
+        def work() -> None:
+            with self.store() as store:
+                beat(store, self.now(), devices=len(self.plan.pulled) + len(self.plan.live))
+
+        try:
+            self._job(work)
+        except MonitorError as exc:
+            log.warning("heartbeat not written: %s", exc)
+
+    def backup(self) -> None:
+        """The nightly backup, keeping ``[storage] backup_keep`` copies."""
+        from monitor.service.backup import nightly_backup
+
+        storage = self.config.storage
+
+        def work() -> None:
+            with self.store() as store:
+                result = nightly_backup(store, storage.backup_dir, storage.backup_keep, self.now())
+            log.info("backup written to %s (%d bytes); %d old copies removed", result.path, result.size, len(result.pruned))
+
+        try:
+            self._job(work)
+        except MonitorError as exc:
+            log.error("nightly backup failed: %s", exc)
 
     def notify(self) -> None:
         """Send the digests, alerts and reminders due now (after judging, for digests)."""
@@ -168,7 +248,7 @@ class Collector:
             return
         from monitor.service.live import LiveCollector
 
-        self.live = LiveCollector(self.store(), now=self.now)
+        self.live = LiveCollector(self.store(), now=self.now, spool=self.config.storage.spool)
         for device in self.plan.live:
             self.live.add(device)
 
@@ -209,6 +289,32 @@ def schedule(collector: Collector, scheduler, *, evaluate_minutes: int = 5, comm
             coalesce=True,
             max_instances=1,
             misfire_grace_time=evaluate_minutes * 60,
+            replace_existing=True,
+        )
+    scheduler.add_job(
+        collector.heartbeat,
+        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=zone),
+        id="heartbeat",
+        name="the collector is alive",
+        next_run_time=start,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=HEARTBEAT_SECONDS,
+        replace_existing=True,
+    )
+    storage = collector.config.storage
+    if storage.backup_keep:
+        from apscheduler.triggers.cron import CronTrigger
+
+        hour, minute = storage.backup_at.split(":")
+        scheduler.add_job(
+            collector.backup,
+            CronTrigger(hour=int(hour), minute=int(minute), timezone=zone),
+            id="backup",
+            name="nightly backup",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
             replace_existing=True,
         )
     scheduler.add_job(

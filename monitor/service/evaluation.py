@@ -14,9 +14,14 @@ What needs judging, per employee:
 * days judged while still open (``provisional``);
 * never a day of a locked month (:mod:`monitor.service.month_lock`): it keeps its row.
 
-Each batch of employees is one transaction: read their punches and leave, judge, write
-the results, clear their dirty marks, move their marks. Reads are one index range per
-employee (or per run of days), writes are ``executemany``; nothing is queried per day.
+Each batch of employees (a few thousand employee-days) is read in one snapshot, judged
+with no transaction open, and written in one short transaction: results, the dirty marks
+it answered (not those made meanwhile), the new "judged through" marks. So the write
+lock is held for the writing only (tens of milliseconds), a card reader's punch never
+waits long, memory stays bounded, and a run stopped between batches (SIGTERM) keeps what
+it wrote: the next run resumes from the marks and gives the same result. Reads are one
+index range per employee (or per run of days), writes are ``executemany``; nothing is
+queried per day.
 """
 
 from __future__ import annotations
@@ -37,11 +42,14 @@ from monitor.engine.policy import OfficePolicy
 from monitor.engine.requests import NOTHING_EXCUSED, Excuse, excuse_day
 from monitor.engine.schedules import Schedule, clock_text
 from monitor.errors import Refused
+from monitor.service.month_lock import hold_locked_days
 from monitor.store import Store
 from monitor.store.base import fewer_collections
-from monitor.service.month_lock import hold_locked_days
 
 BATCH_EMPLOYEES = 2000
+# Employee-days per batch: bounds the write lock's hold (about 30 µs a row) and the
+# memory of a batch's results, whatever the number of staff or the span re-judged.
+BATCH_DAYS = 2000
 # Page cache while judging (KiB): the (day, unit) index of day_results is written all
 # over; with the default 2 MB cache each batch re-reads and re-writes its pages.
 CACHE_KIB = 64 * 1024
@@ -58,6 +66,7 @@ class RunSummary:
     provisional: int = 0  # of the judged days, still open
     rebased: int = 0  # employees re-judged from their first day (rules or directory changed)
     locked: int = 0  # employee-days left as they were because their month is locked
+    interrupted: bool = False  # stopped between batches; the next run resumes
     first_day: date | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "judge": 0.0, "write": 0.0})
@@ -96,13 +105,15 @@ class Work:
 class Evaluation:
     """One run over the store with a fixed policy and a fixed ``now``."""
 
-    def __init__(self, store: Store, policy: OfficePolicy, now: datetime, *, batch_size: int = BATCH_EMPLOYEES):
+    def __init__(self, store: Store, policy: OfficePolicy, now: datetime, *, batch_size: int = BATCH_EMPLOYEES,
+                 batch_days: int = BATCH_DAYS):
         self.store = store
         self.policy = policy
         self.now = in_zone(now, store.zone)
         self.now_local = wall_time(self.now)  # as the rules compare it
         self.today = self.now.date()
         self.batch_size = batch_size
+        self.batch_days = batch_days
         units = store.units()
         self.parents = {u["code"]: u["parent_code"] for u in units}
         self.unit_schedules = {u["code"]: u["schedule"] for u in units}
@@ -123,9 +134,11 @@ class Evaluation:
         day_to: date | None = None,
         employee_codes: Iterable[str] | None = None,
         progress: Callable[[int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> RunSummary:
-        """Judge what needs it; with ``day_from``/``day_to`` re-judge that span as well."""
-        return self.execute(self.plan(day_from=day_from, day_to=day_to, employee_codes=employee_codes), progress)
+        """Judge what needs it; with ``day_from``/``day_to`` re-judge that span as well.
+        ``stop`` is asked between batches; when it says yes the run ends there."""
+        return self.execute(self.plan(day_from=day_from, day_to=day_to, employee_codes=employee_codes), progress, stop)
 
     def plan(
         self,
@@ -197,19 +210,41 @@ class Evaluation:
             summary.warnings.append(f"{held.days} employee-days in locked months kept as they were (changes there"
                                     f" apply when the month is reopened): {held.describe()}")
 
-    def execute(self, work: Work, progress: Callable[[int], None] | None = None) -> RunSummary:
-        """Judge the planned employee-days, a batch of employees per transaction."""
+    def execute(
+        self, work: Work, progress: Callable[[int], None] | None = None, stop: Callable[[], bool] | None = None
+    ) -> RunSummary:
+        """Judge the planned employee-days, one short write per batch (see the module docstring)."""
         summary = work.summary
+        started_at = self.store.dirty_watermark()
         with fewer_collections(), self.store.page_cache(CACHE_KIB):
-            for start in range(0, len(work.employees), self.batch_size):
-                judged = self._judge_batch(work.employees[start:start + self.batch_size], summary)
+            for batch in self._batches(work.employees):
+                if stop is not None and stop():
+                    summary.interrupted = True
+                    break
+                judged = self._judge_batch(batch, summary)
                 if progress:
                     progress(judged)
-        if self._keep_first_day:
-            with self.store.write():
-                self.store.set_meta(FIRST_DAY_KEY, self._keep_first_day)
+        if not summary.interrupted:
+            self.store.forget_dirty_again(started_at)
+            if self._keep_first_day:
+                with self.store.write():
+                    self.store.set_meta(FIRST_DAY_KEY, self._keep_first_day)
         summary.employees = sum(1 for e in work.employees if e.days)
         return summary
+
+    def _batches(self, employees: Sequence[_Employee]) -> Iterable[list[_Employee]]:
+        """Employees in batches of about ``batch_days`` employee-days (at most
+        ``batch_size`` people); one person's days are never split."""
+        batch: list[_Employee] = []
+        weight = 0
+        for employee in employees:
+            batch.append(employee)
+            weight += len(employee.days) or 1
+            if weight >= self.batch_days or len(batch) >= self.batch_size:
+                yield batch
+                batch, weight = [], 0
+        if batch:
+            yield batch
 
     def _employees(self, wanted: set[str] | None, first_day: date) -> dict[str, _Employee]:
         fingerprint = self.policy.fingerprint()
@@ -288,68 +323,70 @@ class Evaluation:
         store = self.store
         evaluated_at = store.now_text()
         rows: list[tuple[Any, ...]] = []
-        judged_spans: list[tuple[str, str, str]] = []
         clock = self._clock_text
         now, symbols = self.now_local, self.policy.leave
-        with store.write():
-            started = time.perf_counter()
-            busy = [e for e in batch if e.days]
+        started = time.perf_counter()
+        busy = [e for e in batch if e.days]
+        with store.snapshot():
+            # one consistent moment: the inputs, and the dirty marks they answer
             punches = self._read_punches(busy) if busy else {}
             corrected = self._add_manual_punches(busy, punches) if busy else set()
             excuses = self._read_excuses(busy) if busy else {}
             leave = self._read_leave(busy) if busy else {}
             placements = self._read_placements(busy) if busy else {}
-            read = time.perf_counter()
+            watermark = store.dirty_watermark()
+            marks = store.dirty_marks_of([e.code for e in batch])
+        read = time.perf_counter()
+        by_code = {e.code: e for e in batch}
+        answered = [
+            (code, day) for code, day in marks
+            if day in by_code[code].dropped or date.fromisoformat(day) in by_code[code].days
+        ]
+        for employee in busy:
+            code, unit, schedule_id = employee.code, employee.unit, employee.schedule.id
+            by_day = punches.get(code, {})
+            records = leave.get(code)
+            explained = excuses.get(code)
+            plans = self._plans.setdefault((schedule_id, employee.chain), {})
+            hired_on, left_on = employee.hired_on, employee.left_on
+            current = (unit, schedule_id)
+            for day in sorted(employee.days):
+                iso = self._iso.get(day) or self._iso.setdefault(day, day.isoformat())
+                placement = placements.get((code, iso)) if placements else None
+                if placement is None or placement == current:
+                    day_unit, day_schedule, day_plans = unit, employee.schedule, plans
+                else:
+                    day_unit, day_schedule, day_plans = self._placed(placement, employee)
+                if (hired_on and day < hired_on) or (left_on and day > left_on):
+                    plan = self._not_required(day_schedule, day)
+                else:
+                    plan = day_plans.get(day) or self._plan(day_plans, day_schedule, day_unit, day)
+                day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
+                result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
+                day_excuses = [item for low, high, item in explained if low <= iso <= high] if explained else ()
+                excused = excuse_day(result, day_excuses, symbols) if day_excuses else NOTHING_EXCUSED
+                rows.append((
+                    code, iso, day_unit, day_schedule.id, result.status,
+                    None if result.arrival is None else clock(result.arrival),
+                    None if result.departure is None else clock(result.departure),
+                    result.late_minutes, result.early_minutes, result.worked_minutes, result.away_minutes,
+                    result.missing_in, result.missing_out, result.late_count, result.early_count,
+                    result.absent_fraction, result.leave_fraction, result.present_fraction,
+                    result.symbol, result.leave_kinds, result.holiday, int(result.provisional),
+                    ",".join(map(str, result.punch_ids)) or None,
+                    json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
+                    evaluated_at,
+                    *excused.columns()[:-1],
+                    excused.symbol if day_excuses else result.symbol,
+                    int((code, iso) in corrected),
+                ))
+        judged = time.perf_counter()
+        with store.write():
             for employee in batch:
                 if employee.rebase:
                     store.delete_unlocked_results_outside(employee.code, employee.first_day, employee.end)  # type: ignore[arg-type]
-                if not employee.days:
-                    continue
-                code, unit, schedule_id = employee.code, employee.unit, employee.schedule.id
-                by_day = punches.get(code, {})
-                records = leave.get(code)
-                explained = excuses.get(code)
-                plans = self._plans.setdefault((schedule_id, employee.chain), {})
-                hired_on, left_on = employee.hired_on, employee.left_on
-                current = (unit, schedule_id)
-                days = sorted(employee.days)
-                for day in days:
-                    iso = self._iso.get(day) or self._iso.setdefault(day, day.isoformat())
-                    placement = placements.get((code, iso)) if placements else None
-                    if placement is None or placement == current:
-                        day_unit, day_schedule, day_plans = unit, employee.schedule, plans
-                    else:
-                        day_unit, day_schedule, day_plans = self._placed(placement, employee)
-                    if (hired_on and day < hired_on) or (left_on and day > left_on):
-                        plan = self._not_required(day_schedule, day)
-                    else:
-                        plan = day_plans.get(day) or self._plan(day_plans, day_schedule, day_unit, day)
-                    day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
-                    result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
-                    day_excuses = [item for low, high, item in explained if low <= iso <= high] if explained else ()
-                    excused = excuse_day(result, day_excuses, symbols) if day_excuses else NOTHING_EXCUSED
-                    rows.append((
-                        code, iso, day_unit, day_schedule.id, result.status,
-                        None if result.arrival is None else clock(result.arrival),
-                        None if result.departure is None else clock(result.departure),
-                        result.late_minutes, result.early_minutes, result.worked_minutes, result.away_minutes,
-                        result.missing_in, result.missing_out, result.late_count, result.early_count,
-                        result.absent_fraction, result.leave_fraction, result.present_fraction,
-                        result.symbol, result.leave_kinds, result.holiday, int(result.provisional),
-                        ",".join(map(str, result.punch_ids)) or None,
-                        json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
-                        evaluated_at,
-                        *excused.columns()[:-1],
-                        excused.symbol if day_excuses else result.symbol,
-                        int((code, iso) in corrected),
-                    ))
-                judged_spans += [(code, first.isoformat(), last.isoformat()) for first, last in _runs(days)]
-            judged = time.perf_counter()
             store.save_day_results(rows)
-            # punches were read in this transaction, so every dirty mark on a judged day
-            # is answered, including marks made after the run was planned
-            store.clear_dirty_spans(judged_spans)
-            store.clear_dirty((e.code, day) for e in batch for day in e.dropped)
+            store.clear_answered_marks(answered, watermark)
             store.set_judged_through((e.code, e.mark.isoformat(), e.basis) for e in batch if e.mark is not None)
         summary.seconds["read"] += read - started
         summary.seconds["judge"] += judged - read

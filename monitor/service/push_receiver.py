@@ -52,6 +52,7 @@ from monitor.engine.clock import in_zone, wall_time
 from monitor.errors import MonitorError, Refused
 from monitor.service.push_devices import record_results, store_held_uploads, unsent_result, wire_command
 from monitor.service.push_ingest import measure_push_offset, parse_attlog_for, store_attlog, store_operlog
+from monitor.service.keys import open_store
 from monitor.store import Store
 
 log = logging.getLogger("monitor.service.push_receiver")
@@ -128,7 +129,8 @@ class PushReceiver:
     def store(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = Store(self.config.storage.database, zone=self.config.site.zone, now=self.now, migrate=False)
+            # with the site's key: the heads this process writes are signed like the rest
+            store = open_store(self.config, now=self.now, migrate=False)
             self._local.store = store
             with self._stores_lock:
                 self._stores.append(store)

@@ -11,21 +11,35 @@ from __future__ import annotations
 
 from monitor.store.accounts import AccountStore
 from monitor.store.audit import AuditStore
+from monitor.store.base import DatabaseFailure, storage_error
+from monitor.store.batches import BatchStore
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
+from monitor.store.integrity import IntegrityReport, IntegrityStore
 from monitor.store.leave import LeaveStore
 from monitor.store.month_close import MonthCloseStore
 from monitor.store.notify import NotifyStore
+from monitor.store.maintenance import MaintenanceStore, copy_database
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
 from monitor.store.requests import RequestStore
 from monitor.store.results import ResultStore
 from monitor.store.views import ViewStore
 
-__all__ = ["Store", "AddResult", "ChainReport", "UpsertResult", "ROLES"]
+__all__ = [
+    "Store",
+    "AddResult",
+    "ChainReport",
+    "UpsertResult",
+    "ROLES",
+    "DatabaseFailure",
+    "IntegrityReport",
+    "storage_error",
+    "copy_database",
+]
 
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
-            RequestStore, AccountStore, ViewStore, AuditStore):
+            RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore):
     """The attendance database."""
 

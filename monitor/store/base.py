@@ -6,6 +6,7 @@ import gc
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +20,55 @@ from monitor.engine.clock import in_zone
 from monitor.errors import NotFound, StorageError
 from monitor.store.audit_subject import audit_subject
 from monitor.store.schema import migrations
+from monitor.store.seals import (
+    AUDIT_HEAD,
+    GENESIS,
+    PROTECTED,
+    PUNCH_HEAD,
+    chain_hash,
+    digest_key,
+    head_value,
+    signed,
+    table_digest,
+)
+
+# Raised by SQLite for a damaged, full, read-only or locked database; the CLI and the
+# web turn them into one clear line through :func:`storage_error`.
+DatabaseFailure = sqlite3.DatabaseError
+
+
+def storage_error(exc: sqlite3.Error, path: str | Path) -> StorageError:
+    """One line saying what went wrong with the database file, where, and what to do."""
+    text = str(exc)
+    lowered = text.lower()
+    if "full" in lowered:
+        return StorageError(
+            f"the disk holding the database {path} is full ({text}): nothing was written;"
+            " free some space (old backups, logs) and try again"
+        )
+    if "readonly" in lowered or "read-only" in lowered:
+        return StorageError(
+            f"the database {path} is read-only for this user ({text}): the service user must be able to"
+            " write the file and its folder (check their owner and permissions)"
+        )
+    if "malformed" in lowered or "not a database" in lowered or "corrupt" in lowered:
+        return StorageError(
+            f"the database {path} is damaged ({text}): stop 'monitor run' and 'monitor serve', keep a copy"
+            " of the file, then put the last good backup back with 'monitor restore BACKUP'"
+        )
+    if "unable to open" in lowered:
+        return StorageError(
+            f"cannot open the database {path} ({text}): the file and its folder must exist and be readable and"
+            " writable by the service user (a read-only disk?)"
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return StorageError(f"the database {path} is locked by another process ({text}): try again in a moment")
+    if "i/o" in lowered:
+        return StorageError(
+            f"the disk holding the database {path} failed a read or write ({text}): check free space and"
+            " the disk, then try again"
+        )
+    return StorageError(f"the database {path} refused the operation: {text}")
 
 # Bulk work (a million-punch import, a province's month) allocates millions of
 # short-lived values and makes no reference cycles: the cyclic collector would only
@@ -60,14 +110,28 @@ class StoreBase:
         now: Callable[[], datetime] | None = None,
         create: bool = False,
         migrate: bool = True,
+        key: bytes | None = None,
     ):
         self.path = Path(path)
+        # the secret that signs chain heads and digests; kept outside the database
+        self.key = key
+        # the longest time this connection held the write lock, and how many writes it
+        # made (the benchmark and the reliability tests read these)
+        self.longest_write = 0.0
+        self.write_count = 0
+        self._touched: set[str] = set()
         self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
         # an injected clock keeps received-at and audit times deterministic in tests
         self._now = now or (lambda: datetime.now(self.zone))
         if not create and not self.path.exists():
             raise StorageError(
                 f"no database at {self.path}: run 'monitor init' first (or check [storage] database in the config)"
+            )
+        if not create and self.path.stat().st_size == 0:
+            # SQLite would take an empty file for a new, empty database and say "OK: 0 punches"
+            raise StorageError(
+                f"the database {self.path} is an empty file (0 bytes), not a database: put the last good backup"
+                " back with 'monitor restore BACKUP', or move the file away and run 'monitor init'"
             )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,16 +144,28 @@ class StoreBase:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA cache_size = -65536")
             conn.execute("PRAGMA foreign_keys = ON")
-            if create:
-                migrations.apply(self.db)
-            elif migrate and migrations.pending(self.db):
+            if create or (migrate and migrations.pending(self.db)):
                 # later versions add migrations; applying them is safe and idempotent
                 migrations.apply(self.db)
+                if key is not None:
+                    self._sign_unsigned()
         except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open the database {self.path}: {exc}") from None
+            if "conn" in locals():
+                conn.close()
+            raise storage_error(exc, self.path) from None
 
     def close(self) -> None:
         self.db.close()
+
+    def quick_check(self) -> None:
+        """``PRAGMA quick_check``: raise :class:`StorageError` naming the first problem
+        when the file is damaged (``run`` and ``serve`` refuse to start on it)."""
+        try:
+            rows = [row[0] for row in self.db.conn.execute("PRAGMA quick_check(5)")]
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(exc, self.path) from None
+        if rows != ["ok"]:
+            raise storage_error(sqlite3.DatabaseError(f"database disk image is malformed: {rows[0]}"), self.path)
 
     def secret(self, name: str) -> str:
         """A random secret kept in the database (e.g. the web session key), made on first use.
@@ -130,7 +206,11 @@ class StoreBase:
     def write(self) -> Iterator[Database]:
         """One write transaction. ``BEGIN IMMEDIATE`` takes the write lock up front, so a
         read-then-append (the punch hash chain) cannot interleave with another process;
-        nested calls become savepoints."""
+        nested calls become savepoints.
+
+        Keep it short: every other writer (a card reader's punch among them) waits while
+        it is open. Before ``COMMIT`` the heads and digests the transaction changed are
+        signed. A full, read-only or damaged database ends as :class:`StorageError`."""
         conn = self.db.conn
         if conn.in_transaction:
             with self.db.atomic():
@@ -139,15 +219,64 @@ class StoreBase:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise StorageError(f"the database {self.path} is locked by another process: {exc}") from None
+            raise storage_error(exc, self.path) from None
+        started = time.perf_counter()
+        self._touched = set()
         try:
             yield self.db
-        except BaseException:
+            self._seal()
+            conn.execute("COMMIT")
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.IntegrityError):
+                raise storage_error(exc, self.path) from None
             raise
-        else:
-            conn.execute("COMMIT")
+        finally:
+            held = time.perf_counter() - started
+            self.write_count += 1
+            if held > self.longest_write:
+                self.longest_write = held
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """A read transaction: every query inside sees the same committed state (WAL
+        keeps it while writers go on), so a check never mixes two moments."""
+        conn = self.db.conn
+        if conn.in_transaction:
+            yield
+            return
+        conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")  # nothing was written: ending a read never fails
+
+    def _sign_unsigned(self) -> None:
+        """Sign the heads and digests a migration wrote (it runs without the key)."""
+        with self.write():
+            for name, text in self.db.conn.execute(
+                "SELECT key, value FROM meta WHERE key IN (?, ?) OR key LIKE 'digest:%'", (PUNCH_HEAD, AUDIT_HEAD)
+            ).fetchall():
+                if "|" not in text:
+                    self.set_meta(name, signed(self.key, name, text))
+
+    def _seal(self) -> None:
+        """Sign the audit head and refresh the digests of the tables changed (audited)
+        in this transaction."""
+        if not self._touched:
+            return
+        conn = self.db.conn
+        row = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        if row is not None:
+            self.set_meta(AUDIT_HEAD, signed(self.key, AUDIT_HEAD, head_value(row[0], row[1])))
+        for entity in self._touched:
+            if entity in PROTECTED:
+                table, order = PROTECTED[entity]
+                name = digest_key(table)
+                self.set_meta(name, signed(self.key, name, table_digest(conn, table, order)))
+        self._touched = set()
 
     # --- small helpers ----------------------------------------------------------------
 
@@ -190,25 +319,31 @@ class StoreBase:
     ) -> None:
         """Record who changed what, when and why; call inside the change's transaction.
 
-        The employee and unit the change concerns are recorded too (for the audit page's
-        filters), read from the entity and the values or looked up."""
-        employee, unit = audit_subject(self.db.conn, entity, key, before, after)
-        self.db.conn.execute(
-            "INSERT INTO audit(at, actor, action, entity, entity_key, before, after, reason, employee_code, unit_code)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                self.now_text(),
-                actor,
-                action,
-                entity,
-                key,
-                None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
-                None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
-                reason,
-                employee,
-                unit,
-            ),
+        The row joins the audit chain (its hash covers the previous row's), and the
+        transaction's commit signs the new head. The employee and unit the change
+        concerns are recorded beside it for the audit page's filters (read from the
+        entity and the values, or looked up); being derived, they are not in the hash."""
+        conn = self.db.conn
+        last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+        row_id, previous = (last[0] + 1, last[1] or GENESIS) if last else (1, GENESIS)
+        row = (
+            row_id,
+            self.now_text(),
+            actor,
+            action,
+            entity,
+            key,
+            None if before is None else json.dumps(before, ensure_ascii=False, sort_keys=True),
+            None if after is None else json.dumps(after, ensure_ascii=False, sort_keys=True),
+            reason,
         )
+        employee, unit = audit_subject(conn, entity, key, before, after)
+        conn.execute(
+            "INSERT INTO audit(id, at, actor, action, entity, entity_key, before, after, reason, hash, employee_code,"
+            " unit_code) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*row, chain_hash(previous, row), employee, unit),
+        )
+        self._touched.add(entity)
 
     def audit_log(self, entity: str | None = None, key: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         clauses, params = [], []

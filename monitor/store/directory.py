@@ -43,7 +43,7 @@ class DirectoryStore(StoreBase):
     def upsert_units(self, units: Iterable[Mapping[str, Any]], *, actor: str, reason: str | None = None) -> UpsertResult:
         """Add or update units by code (a tree through ``parent_code``); one transaction."""
         result = UpsertResult()
-        units = list(units)
+        units = _parents_first(list(units))
         with self.write():
             for unit in units:
                 self._upsert("units", "code", unit, UNIT_FIELDS, actor, reason, result)
@@ -304,3 +304,25 @@ class DirectoryStore(StoreBase):
         for row in rows:
             row["units"] = json.loads(row["units"])
         return rows
+
+
+def _parents_first(units: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The units in an order where each parent given in the same batch comes before its
+    children (a file may list them in any order); a cycle is refused, named."""
+    by_code = {unit["code"]: unit for unit in units}
+    ordered: list[Mapping[str, Any]] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 placed
+    for start in by_code:
+        path: list[str] = []
+        code: str | None = start
+        while code in by_code and state.get(code) != 2:
+            if state.get(code) == 1:
+                loop = path[path.index(code):] + [code]
+                raise Refused(f"units {' → '.join(loop)} form a cycle: a unit cannot be its own ancestor")
+            state[code] = 1
+            path.append(code)
+            code = by_code[code].get("parent_code")
+        for placed in reversed(path):
+            state[placed] = 2
+            ordered.append(by_code[placed])
+    return ordered

@@ -9,6 +9,7 @@ are also kept in ``meta`` so that deleting the last rows is caught too.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,9 +18,8 @@ from typing import Any
 
 from drivers.base import Punch
 from monitor.store.base import StoreBase, fewer_collections
+from monitor.store.seals import GENESIS, PUNCH_HEAD, SEP, canonical, chain_hash, head_value, parse_head, signed, unseal
 
-GENESIS = "0" * 64
-SEP = "\x1f"
 COLUMNS = (
     "id",
     "device_id",
@@ -36,14 +36,7 @@ COLUMNS = (
 SOURCES = ("file", "device", "manual")
 
 
-def canonical(row: tuple[Any, ...]) -> bytes:
-    """The hashed content of a row given in ``COLUMNS`` order."""
-    return SEP.join("" if value is None else str(value) for value in row).encode("utf-8")
-
-
-def chain_hash(previous: str, row: tuple[Any, ...]) -> str:
-    return hashlib.sha256(previous.encode("ascii") + canonical(row)).hexdigest()
-
+__all__ = ["AddResult", "ChainReport", "PunchStore", "COLUMNS", "GENESIS", "SEP", "canonical", "chain_hash"]
 
 
 @dataclass
@@ -71,6 +64,7 @@ class ChainReport:
     rows: int
     problem: str | None = None
     row_id: int | None = None
+    head: str = GENESIS  # the last row's hash, when the chain verified
 
 
 class _LocalIso:
@@ -117,7 +111,9 @@ class _Enrolled:
 class PunchStore(StoreBase):
     """Appending punches, verifying the chain, attaching unknown punches."""
 
-    BATCH = 20000
+    # rows per transaction: a batch holds the write lock for tens of milliseconds, so a
+    # card reader never waits long behind a million-punch import
+    BATCH = 4000
 
     # --- append -----------------------------------------------------------------------
 
@@ -278,15 +274,25 @@ class PunchStore(StoreBase):
         return row[0], row[1]
 
     def _set_head(self, row_id: int, digest: str) -> None:
-        self.set_meta("chain_head", f"{row_id}:{digest}")
+        self.set_meta(PUNCH_HEAD, signed(self.key, PUNCH_HEAD, head_value(row_id, digest)))
 
     def _enrollment_lookup(self) -> _Enrolled:
         return _Enrolled(self.db.conn.execute("SELECT device_id, device_user_id, employee_code FROM enrollments"))
 
     # --- verify -----------------------------------------------------------------------
 
-    def verify_chain(self, progress: Callable[[int], None] | None = None) -> ChainReport:
-        """Walk the chain; name the first row whose content, order or presence is wrong."""
+    def verify_chain(self, progress: Callable[[int], None] | None = None, *, expect: tuple[int, str] | None = None) -> ChainReport:
+        """Walk the chain in one read snapshot; name the first row whose content, order
+        or presence is wrong, or a recorded head that does not match the log or its
+        signature. ``expect`` = (row id, hash prefix): that row must still be there
+        with that hash (a head noted earlier: the log must extend it)."""
+        with self.snapshot():
+            try:
+                return self._walk_chain(progress, expect)
+            except sqlite3.DatabaseError as exc:
+                return ChainReport(False, 0, f"the punch log cannot be read: {exc}")
+
+    def _walk_chain(self, progress: Callable[[int], None] | None, expect: tuple[int, str] | None) -> ChainReport:
         previous = GENESIS
         expected_id = 1
         count = 0
@@ -306,23 +312,42 @@ class PunchStore(StoreBase):
                     f"{what} does not match its hash: it was edited, inserted or moved by hand",
                     row_id,
                 )
+            if expect is not None and row_id == expect[0] and not stored.startswith(expect[1]):
+                return ChainReport(
+                    False, count, f"row {row_id} is not the row of the expected head: the log was rewritten since", row_id
+                )
             previous = stored
             expected_id += 1
             count += 1
             if progress and count % 10000 == 0:
                 progress(10000)
-        head = self.get_meta("chain_head")
+        if expect is not None and expect[0] > count:
+            return ChainReport(
+                False, count, f"the expected head is row {expect[0]} but the log ends at row {count}: it was truncated", count + 1
+            )
+        head = unseal(self.get_meta(PUNCH_HEAD))
         if head is not None or count:
-            expected_head = f"{count}:{previous}" if count else None
-            if head != expected_head:
-                recorded = head.split(":")[0] if head else "none"
+            expected_head = head_value(count, previous) if count else None
+            if head is None:
+                return ChainReport(False, count, "no head of the punch log is recorded: it was removed by hand", count)
+            if head.value != expected_head:
+                recorded = parse_head(head.value)[0]
+                what = "rows were deleted from the end" if recorded > count else "rows were added after it by hand"
                 return ChainReport(
                     False,
                     count,
-                    f"the log ends at row {count} but the recorded head is row {recorded}: rows were deleted from the end",
+                    f"the log ends at row {count} but the recorded head is row {recorded}: {what}",
                     count + 1,
                 )
-        return ChainReport(True, count)
+            if head.check(self.key, PUNCH_HEAD) is False:
+                return ChainReport(
+                    False,
+                    count,
+                    "the recorded head of the punch log is not signed with this site's key: the log was rewritten"
+                    " or appended to without it",
+                    count,
+                )
+        return ChainReport(True, count, head=previous)
 
     # --- unknown users and attaching --------------------------------------------------
 

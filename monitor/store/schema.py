@@ -533,3 +533,47 @@ def m009_calendar_audit(db: Database) -> None:
     db.execute("CREATE INDEX idx_audit_employee ON audit(employee_code, at)")
     db.execute("CREATE INDEX idx_audit_unit ON audit(unit_code, at)")
     db.execute("CREATE INDEX idx_audit_actor ON audit(actor, at)")
+
+
+@migrations()
+def m004_reliability(db: Database) -> None:
+    """Issue 12: the audit trail becomes a hash chain; re-marked dirty days are noticed
+    while an evaluation batch is being judged outside the write lock."""
+    from monitor.store.seals import AUDIT_COLUMNS, AUDIT_HEAD, GENESIS, PROTECTED, chain_hash, digest_key, head_value, table_digest
+
+    conn = db.conn
+    conn.execute("ALTER TABLE audit ADD COLUMN hash TEXT")
+    previous, last_id = GENESIS, None
+    rows = conn.execute(f"SELECT {', '.join(AUDIT_COLUMNS)} FROM audit ORDER BY id").fetchall()
+    for row in rows:
+        previous = chain_hash(previous, row)
+        conn.execute("UPDATE audit SET hash = ? WHERE id = ?", (previous, row[0]))
+        last_id = row[0]
+    if last_id is not None:
+        # unsigned until a process holding the key writes (or 'monitor init' signs it)
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (AUDIT_HEAD, head_value(last_id, previous)))
+    for table, order in PROTECTED.values():
+        conn.execute(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (digest_key(table), table_digest(conn, table, order))
+        )
+    # A day marked dirty again while it is already dirty (a punch arriving while the
+    # evaluation judges that day outside any transaction) is logged here, so the batch's
+    # write does not clear a mark it has not answered. The trigger fires before the
+    # insert is ignored, whoever inserts the mark; AUTOINCREMENT never reuses a number,
+    # so "logged after the batch was read" is "seq above the number noted then".
+    conn.execute(
+        """
+        CREATE TABLE dirty_again (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            employee_code TEXT NOT NULL,
+            day TEXT NOT NULL
+        )"""
+    )
+    conn.execute(
+        """
+        CREATE TRIGGER dirty_days_again BEFORE INSERT ON dirty_days
+        WHEN EXISTS (SELECT 1 FROM dirty_days WHERE employee_code = NEW.employee_code AND day = NEW.day)
+        BEGIN
+            INSERT INTO dirty_again(employee_code, day) VALUES (NEW.employee_code, NEW.day);
+        END"""
+    )

@@ -31,6 +31,7 @@ from monitor.service.notify.contracts import AlertContext, Reminder, ReminderCon
 from monitor.service.notify.digest import VARIANTS, UnitCalendar
 from monitor.service.notify.outbox import Outbox, Recipient, SendReport
 from monitor.service.notify.sources import ALERT_CHECKS, REMINDERS
+from monitor.service.keys import open_store
 from monitor.store import Store
 
 log = logging.getLogger("monitor.service.notify")
@@ -72,7 +73,7 @@ class Notifier:
         return in_zone(self._now(), self.config.site.zone)
 
     def store(self) -> Store:
-        return Store(self.config.storage.database, zone=self.config.site.zone, now=self.now)
+        return open_store(self.config, now=self.now)  # with the site's key, as every writer
 
     @property
     def settings_link(self) -> str | None:

@@ -171,10 +171,12 @@ def test_reordered_rows_are_caught(filled: Path) -> None:
 
 
 def test_verify_cli_names_the_row(run, initialized: Path) -> None:
-    store = Store(initialized, zone=ZONE)
+    from monitor.service.keys import load_key
+
+    store = Store(initialized, zone=ZONE, key=load_key(initialized.with_suffix(".key")))
     store.add_punches("gate", [punch("1", "2026-03-02 07:29:10"), punch("2", "2026-03-02 07:31:00")], source="file")
     store.close()
-    assert run("verify").stdout == "OK: 2 punches, hash chain intact.\n"
+    assert run("verify").stdout.startswith("OK: 2 punches, hash chain intact.\n")
     tamper(initialized, "UPDATE punches SET state = 1 WHERE id = 2")
     result = run("verify")
     assert result.exit_code == 1

@@ -92,7 +92,9 @@ def test_a_filled_alert_hook_is_told(tmp_path, office, mail, clock) -> None:
     assert [slot.name for slot in ALERT_CHECKS.hooks()] == ["spool_backlog", "failed_backups", "tamper_signals"]
 
 
-@pytest.mark.parametrize(("section", "jobs"), [("", {"commands"}), ("notify", {"commands", "notify"})])
+# the collector's own jobs (device requests, its heartbeat, the nightly backup) run either way
+@pytest.mark.parametrize(("section", "jobs"), [("", {"commands", "heartbeat", "backup"}),
+                                                ("notify", {"commands", "heartbeat", "backup", "notify"})])
 def test_the_collector_schedules_the_notify_job(tmp_path, office, mail, clock, section, jobs) -> None:
     from apscheduler.schedulers.background import BackgroundScheduler
 
