@@ -4,11 +4,20 @@ Everyone signed in sees the units they may see (a manager: theirs and those belo
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask_login import login_required
+from jinja2 import pass_context
 
 from monitor.errors import Refused
-from monitor.reports.rollcall import GROUP_LABELS, label, parse_moment, person_detail, rollcall
+from monitor.reports.rollcall import (
+    GROUP_LABELS,
+    label,
+    parse_moment,
+    person_detail,
+    rollcall,
+)
 from web.db import get_store, now, state
 from web.i18n import current_language
 from web.visibility import units_in_view
@@ -17,13 +26,15 @@ bp = Blueprint("rollcall", __name__)
 
 
 @bp.app_template_filter("rollcall_group")
-def group_label(group: str) -> str:
+@pass_context  # resolved per render: a literal argument must not be folded into the compiled template
+def group_label(_context: Any, group: str) -> str:
     """The group's name in the page's language (the CLI's words)."""
     return label(GROUP_LABELS, group, current_language())
 
 
 @bp.app_template_filter("rollcall_detail")
-def detail(person: dict) -> str:
+@pass_context
+def detail(_context: Any, person: dict) -> str:
     """Why, in the page's language: the time of the punch, the leave and its document, the day off."""
     return person_detail(person, current_language())
 

@@ -201,3 +201,14 @@ def test_hr_checks_the_calendar_in_chromium(live_server: str, page) -> None:
                                      "văn bản kèm theo", "12729/VPCP-KGVX ngày 25/12/2025"]
     cultural = page.locator("#calendar tr[data-date='2026-11-24'] td").nth(3).inner_text()
     assert cultural.splitlines() == ["gói holidays", "chưa có văn bản xác nhận"]
+
+
+def test_the_roll_calls_words_follow_each_requests_language(client, auth) -> None:
+    # a filter called with a literal would be folded into the compiled template at the
+    # first render, freezing the page in that language for everyone after
+    auth.login("nhansu")
+    client.get("/language/vi")
+    assert "Vắng có lý do" in client.get("/rollcall?at=2026-11-25T09:50").get_data(as_text=True)
+    client.get("/language/en")
+    page = client.get("/rollcall?at=2026-11-25T09:50").get_data(as_text=True)
+    assert "Absent with a reason" in page and "Vắng có lý do" not in page
