@@ -120,12 +120,14 @@ def approved_request_excuses(store: Store, employee_codes: Iterable[str], day: d
 
 
 def requests_waiting(ctx: DigestContext) -> Section | None:
-    """The requests of the digest's units waiting for its head (for a preview: routed to
-    the units), counted by kind."""
+    """The requests routed to the digest's unit, which its heads decide, counted by kind.
+    The digest of a unit is one for all its heads (``head`` is None); given a head, those
+    of :func:`pending_for_approver` (not their own)."""
+    unit = ctx.unit["code"]
     if ctx.head:
-        rows = [r for r in pending_for_approver(ctx.store, ctx.head) if r["approver_unit"] in ctx.unit_codes]
+        rows = [r for r in pending_for_approver(ctx.store, ctx.head) if r["approver_unit"] == unit]
     else:
-        rows = ctx.store.requests_where(statuses=[PENDING], approver_units=list(ctx.unit_codes), limit=ALL)
+        rows = ctx.store.requests_where(statuses=[PENDING], approver_units=[unit], limit=ALL)
     if not rows:
         return None
     counts = Counter(row["kind"] for row in rows)
