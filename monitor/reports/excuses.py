@@ -1,6 +1,6 @@
 """Approved reasons for being away on a day, from every source, as the roll-call reads them.
 
-:func:`excuses_on` is the one function the roll-call asks. Today its only source is
+:func:`excuses_on` is the one function the roll-call asks. Its own source is
 recorded leave (kind, part, reason; leave carries no document number) entered directly;
 the requests feature registers its own source with :func:`register_excuse_source`
 (:mod:`monitor.service.hooks`: approved leave and explanation requests, with their

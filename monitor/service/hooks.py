@@ -21,7 +21,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 
-from monitor.engine.calendar import REQUIRED
 from monitor.engine.clock import in_zone
 from monitor.engine.requests import APPROVED, EXPLANATION, LEAVE, PENDING, REASONS, WORKED, RequestPolicy
 from monitor.reports.excuses import Excuse, register_excuse_source

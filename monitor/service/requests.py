@@ -197,6 +197,7 @@ class RequestDesk:
         self.policy = policy
         self.rules = rules
         self.now = in_zone(now, store.zone)
+        self._working_days: dict[str, Any] = {}  # person → their working-day predicate, for deadline_for
 
     # --- filing -------------------------------------------------------------------------
 
@@ -315,7 +316,10 @@ class RequestDesk:
     def deadline_for(self, person: dict[str, Any], day: date) -> date:
         """The last day a request about ``person``'s ``day`` may be filed by them (the
         rule of :func:`monitor.engine.requests.filing_deadline` on their working days)."""
-        return filing_deadline(day, self.rules.deadline_working_days, self._working_day(person))
+        is_working = self._working_days.get(person["code"])
+        if is_working is None:
+            is_working = self._working_days[person["code"]] = self._working_day(person)
+        return filing_deadline(day, self.rules.deadline_working_days, is_working)
 
     def _working_day(self, person: dict[str, Any]):
         """Whether a day is a working day for ``person`` (the deadline counts these)."""
