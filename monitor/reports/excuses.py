@@ -1,10 +1,10 @@
 """Approved reasons for being away on a day, from every source, as the roll-call reads them.
 
-:func:`excuses_on` is the one function the roll-call asks. Today its only source is
-recorded leave (kind, part, reason; leave carries no document number). **Hook for the
-requests feature (issue 9):** it registers a source of its own with
-:func:`register_excuse_source` (approved leave and business-trip requests, with their
-document numbers); nothing else in the roll-call needs to change.
+:func:`excuses_on` is the one function the roll-call asks. Its own source is
+recorded leave (kind, part, reason; leave carries no document number) entered directly;
+the requests feature registers its own source with :func:`register_excuse_source`
+(:mod:`monitor.service.hooks`: approved leave and explanation requests, with their
+document numbers), and the leave an approved request made is left to that source.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ ExcuseSource = Callable[[Store, Sequence[str], date], list[Excuse]]
 
 def _recorded_leave(store: Store, employee_codes: Sequence[str], day: date) -> list[Excuse]:
     rows = store.leave_records(employee_codes, day, day) if employee_codes else []
+    # leave an approved request made is told by the requests' source, with its document
     return [Excuse(row["employee_code"], row["kind"], row["part"], None, row["reason"], "leave", f"#{row['id']}")
-            for row in rows]
+            for row in rows if not row.get("request_id")]
 
 
 EXCUSE_SOURCES: list[ExcuseSource] = [_recorded_leave]

@@ -22,6 +22,7 @@ from monitor.engine.clock import wall_time
 from monitor.engine.day import DayPlan, LeaveDay, plan_day
 from monitor.engine.leave import LeaveKind
 from monitor.engine.policy import OfficePolicy
+from monitor.engine.requests import REASONS
 from monitor.engine.rollcall import GROUPS, Standing, stand_at
 from monitor.engine.schedules import Schedule, clock_text
 from monitor.errors import Refused
@@ -72,8 +73,10 @@ def rollcall(
         codes = [row["code"] for row in chunk]
         placements = store.day_placements(codes, day, day)
         punches: dict[str, list[int]] = {}
-        for code, _day, moment_of_day, _punch_id in store.punch_times(codes, day, day):
-            punches.setdefault(code, []).append(moment_of_day)
+        # an approved correction's manual punches count as punches, as the judged day counts them
+        for source in (store.punch_times(codes, day, day), store.manual_punch_times(codes, day, day)):
+            for code, _day, moment_of_day, _punch_id in source:
+                punches.setdefault(code, []).append(moment_of_day)
         excuses = excuses_on(store, codes, day)
         for row in chunk:
             code = row["code"]
@@ -149,7 +152,8 @@ def _person(row: dict[str, Any], unit: str, plan: DayPlan, standing: Standing, c
     excuse = covering[standing.leave] if standing.leave is not None else None
     leave = None
     if excuse is not None:
-        kind = policy.leave.kinds.get(excuse.kind)
+        # a leave kind, else an explanation's reason category (approved requests), else the code
+        kind = policy.leave.kinds.get(excuse.kind) or REASONS.get(excuse.kind)
         leave = {"kind": excuse.kind, "name": kind.name if kind else excuse.kind, "name_en": kind.name_en if kind else excuse.kind,
                  "part": excuse.part, "document": excuse.document, "note": excuse.note, "source": excuse.source,
                  "record": excuse.record}

@@ -19,11 +19,10 @@ reopen     any but open    HR or admin, with a reason; back to open, history kep
 What is still pending is asked of one function, :func:`pending_items`, which runs every
 source in :data:`PENDING_SOURCES`. Today these are the days not judged yet, days still
 provisional, days whose punches or leave changed since judged, and punches of unknown
-badges on the unit's clocks. **Hook for the requests feature (issue 9):** it registers
-its own source with :func:`register_pending_source` (requests of the unit's people in
-the month still waiting for a decision), and calls
-``store.refuse_locked_days(employee, first, last)`` before deciding a request, as leave
-does; nothing else here needs to change.
+badges on the unit's clocks; :mod:`monitor.service.hooks` registers the requests'
+source with :func:`register_pending_source` (requests of the unit's people in the month
+still waiting for a decision). The request desk refuses any step on a locked month's
+request with ``store.refuse_locked_days(employee, first, last)``, as leave does.
 """
 
 from __future__ import annotations

@@ -48,6 +48,7 @@ from monitor.engine.requests import (
     RequestPolicy,
     approving_unit,
     check_deadline,
+    filing_deadline,
     is_whole_day,
     reason,
 )
@@ -196,6 +197,7 @@ class RequestDesk:
         self.policy = policy
         self.rules = rules
         self.now = in_zone(now, store.zone)
+        self._working_days: dict[str, Any] = {}  # person → their working-day predicate, for deadline_for
 
     # --- filing -------------------------------------------------------------------------
 
@@ -219,6 +221,7 @@ class RequestDesk:
             on_behalf=int(actor.employee_code != person["code"]),
         )
         with store.write():
+            _refuse_locked(store, values)
             return store.add_request(values, actor=actor.username)
 
     def _may_file_for(self, actor: Actor, person: dict[str, Any]) -> None:
@@ -292,7 +295,7 @@ class RequestDesk:
             raise Refused(f"{draft.employee_code} has no judged day {draft.day_from.isoformat()} to explain"
                           " (run 'monitor evaluate' first)")
         day = rows[0]
-        held = _violations(day)
+        held = stored_violations(day)
         if draft.violation is None:
             if len(held) != 1:
                 found = ", ".join(held) or "none"
@@ -309,6 +312,14 @@ class RequestDesk:
             if not 1 <= minutes <= max(total, 1):
                 raise Refused(f"{minutes} minutes is not between 1 and the {total} minutes of {draft.violation}")
         return {"violation": draft.violation, "minutes": minutes, "category": category.code}
+
+    def deadline_for(self, person: dict[str, Any], day: date) -> date:
+        """The last day a request about ``person``'s ``day`` may be filed by them (the
+        rule of :func:`monitor.engine.requests.filing_deadline` on their working days)."""
+        is_working = self._working_days.get(person["code"])
+        if is_working is None:
+            is_working = self._working_days[person["code"]] = self._working_day(person)
+        return filing_deadline(day, self.rules.deadline_working_days, is_working)
 
     def _working_day(self, person: dict[str, Any]):
         """Whether a day is a working day for ``person`` (the deadline counts these)."""
@@ -329,6 +340,7 @@ class RequestDesk:
             if not (actor.is_hr or actor.username == row["filed_by"] or actor.employee_code == row["employee_code"]):
                 raise Refused(f"only whoever filed request #{request_id}, the person or HR may withdraw it")
             self._require_pending(row)
+            _refuse_locked(store, row)
             store.update_request(request_id, {"status": WITHDRAWN, "decided_by": actor.username,
                                               "decided_at": store.now_text()}, actor=actor.username,
                                  action="withdraw", reason=None)
@@ -368,6 +380,7 @@ class RequestDesk:
             refusal = decide_refusal(store, actor, row)
             if refusal:
                 raise Refused(refusal)
+            _refuse_locked(store, row)
             changes: dict[str, Any] = {"status": APPROVED if approve else REJECTED, "decided_by": actor.username,
                                        "decided_at": store.now_text(), "decision_comment": comment}
             if approve:
@@ -410,6 +423,7 @@ class RequestDesk:
                 raise Refused(f"request #{request_id} is {row['status']}; only an approval can be revoked")
             if not actor.is_hr and decide_refusal(store, actor, row):
                 raise Refused(f"only HR or the manager who may decide request #{request_id} may revoke it")
+            _refuse_locked(store, row)
             store.revoke_manual_punches(request_id, actor=actor.username, reason=why)
             if row["leave_id"]:
                 store.remove_leave(row["leave_id"], reason=why, actor=actor.username)  # leave.request_id links them
@@ -486,7 +500,15 @@ def read_attachment(store: Store, file_row: dict[str, Any]) -> bytes:
     return data
 
 
-def _violations(day: dict[str, Any]) -> list[str]:
+def _refuse_locked(store: Store, request: dict[str, Any]) -> None:
+    """Refuse, naming the lock, any step on a request whose days touch a locked month:
+    a locked month's timesheet is signed and nothing in it changes (as for leave). Even a
+    rejection or a withdrawal is refused, so the record of the month stays as it was locked."""
+    store.refuse_locked_days(request["employee_code"], date.fromisoformat(request["day_from"]),
+                             date.fromisoformat(request["day_to"]))
+
+
+def stored_violations(day: dict[str, Any]) -> list[str]:
     """The violations of a stored judged day, in :data:`VIOLATIONS` order."""
     found = []
     for name, held in (("late", day["late_count"]), ("early", day["early_count"]), ("away", day["away_minutes"]),

@@ -246,3 +246,25 @@ def test_a_first_password_must_be_changed(site) -> None:
                                                 "new_password": "mat-khau-moi-1", "confirm": "mat-khau-moi-1"})
     assert done.status_code == 302
     assert "/employees/NV003" in staff.get("/me").headers["Location"]
+
+
+def test_a_locked_month_refuses_filing_and_revoking_on_the_site(site, tmp_path: Path) -> None:
+    from monitor.reports.period import Month
+    from monitor.service.month_close import take_step
+
+    with Store(tmp_path / "web.db", zone=ZONE, now=lambda: FIXED_NOW) as store:
+        desk = RequestDesk(store, load_config_for(tmp_path / "web.db").policy, RequestPolicy(), FIXED_NOW)
+        approved = desk.file(Actor("nhansu", "hr"), Draft("NV001", "leave", date(2026, 10, 2), "Nghỉ phép", leave_kind="P"))
+        desk.decide(Actor("truongsnv", "manager", ("SNV",)), approved, approve=True)
+        for step, user in (("submit", "nhansu"), ("confirm", "truongsnv"), ("approve", "nhansu"), ("lock", "nhansu")):
+            take_step(store, step, "SNV", Month(2026, 10), user, today=FIXED_NOW.date())
+    lock = "NV001: 2026-10 of unit SNV is locked (by nhansu on 2026-11-26 09:00)"
+    hr = client_as(site, "nhansu")
+    path = "/requests/new?employee=NV001&date=2026-10-05&kind=leave"
+    response = hr.post(path, data={"csrf_token": _csrf(hr, path), "employee": "NV001", "kind": "leave",
+                                   "date": "2026-10-05", "part": "full", "leave_kind": "P", "reason": "Nghỉ phép"})
+    assert response.status_code == 400 and lock in response.get_data(as_text=True)
+    response = hr.post(f"/requests/{approved}/revoke", data={"csrf_token": _csrf(hr, f"/requests/{approved}"),
+                                                             "reason": "Duyệt nhầm"}, follow_redirects=True)
+    assert lock in response.get_data(as_text=True)
+    assert hr.get(f"/api/requests/{approved}").get_json()["request"]["status"] == "approved"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from monitor.config import DeviceConfig, NotifyConfig
+from monitor.config import Config, DeviceConfig, NotifyConfig
 from monitor.engine.policy import OfficePolicy
 from monitor.store import Store
 
@@ -67,6 +67,8 @@ class AlertContext:
     notify: NotifyConfig
     devices: tuple[DeviceConfig, ...]
     moment: datetime
+    # the whole config, for checks that read beyond [notify] (the spool folder)
+    config: Config | None = None
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,5 @@ class ReminderContext:
     notify: NotifyConfig
     day: date
     moment: datetime
+    # the whole config, for reminders that read beyond [notify] (the [requests] deadline)
+    config: Config | None = None

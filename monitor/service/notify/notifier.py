@@ -191,7 +191,8 @@ class Notifier:
         providers = list(REMINDERS.filled())
         if not providers:
             return
-        context = ReminderContext(store=store, policy=self.config.policy, notify=self.notify, day=moment.date(), moment=moment)
+        context = ReminderContext(store=store, policy=self.config.policy, notify=self.notify, day=moment.date(), moment=moment,
+                                  config=self.config)
         for name, provide in providers:
             for reminder in provide(context):
                 for recipient in self.resolve(store, reminder, contacts):
@@ -214,7 +215,8 @@ class Notifier:
 
     def _alerts(self, store: Store, outbox: Outbox, contacts: list[dict[str, Any]], moment: datetime,
                 report: TickReport) -> None:
-        context = AlertContext(store=store, notify=self.notify, devices=self.config.devices, moment=moment)
+        context = AlertContext(store=store, notify=self.notify, devices=self.config.devices, moment=moment,
+                               config=self.config)
         found = {name: list(check(context)) for name, check in ALERT_CHECKS.filled()}
         stamp = moment.isoformat(timespec="seconds")
         with store.write():

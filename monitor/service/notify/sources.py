@@ -9,7 +9,8 @@ feature that lands later adds its part with one call, without touching the jobs:
     from monitor.service.notify.sources import DIGEST_SECTIONS
     DIGEST_SECTIONS.provide("requests_waiting", requests_waiting_for_head)
 
-Hooks declared today (see ``docs/notifications.md``):
+Hooks declared (see ``docs/notifications.md``), all filled by
+:mod:`monitor.service.hooks`:
 
 * digest section ``requests_waiting`` — requests waiting for this head (#9);
 * reminders ``unexplained_violations`` (#9), ``pending_requests`` (#9),
