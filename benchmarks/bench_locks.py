@@ -113,7 +113,7 @@ def evaluation(folder: Path, employees: int) -> list[tuple[str, float, str]]:
 def import_file(folder: Path, punches: int) -> list[tuple[str, float, str]]:
     from bench_import import generate
 
-    from monitor.imports.punch_files import DeviceMap, import_punch_file
+    from monitor.imports.punch_files import DeviceMap, PunchWindow, import_punch_file
     from monitor.store import Store
 
     export = folder / "attlog.dat"
@@ -125,7 +125,8 @@ def import_file(folder: Path, punches: int) -> list[tuple[str, float, str]]:
     devices = DeviceMap.parse([f"{n}=dev{n}" for n in range(1, 6)])
     with Prober(path) as prober:
         started = time.perf_counter()
-        import_punch_file(store, export, devices, known_devices=set(), allow_new_device=True)
+        import_punch_file(store, export, devices, known_devices=set(), window=PunchWindow.around(now),
+                          allow_new_device=True)
         seconds = time.perf_counter() - started
     held = store.longest_write
     store.close()

@@ -76,6 +76,7 @@ class PunchFile:
         self.path = Path(path)
         self.summary = FileSummary()
         self.bytes_read = 0
+        self.line = 0  # the line of the record last yielded, for checks made by the caller
 
     def __iter__(self) -> Iterator[tuple[str | None, Punch]]:
         summary = self.summary
@@ -115,6 +116,7 @@ class PunchFile:
                     parsed = csv_line(number, line)
                 if parsed is not None:
                     records += 1
+                    self.line = number
                     yield parsed
         summary.lines = number
         summary.records = records

@@ -18,9 +18,20 @@ FIXED_NOW = datetime(2026, 11, 26, 9, 0, 0, tzinfo=ZONE)
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--serial-port", default=None, help="run the 'serial' tests against this physical port")
+    # here rather than in tests/reliability/conftest.py: pytest only takes options from
+    # the conftest files it loads first, and a plain `pytest -q` loads this one
+    parser.addoption("--reliability-trials", type=int, default=3,
+                     help="kill -9 trials per scenario in tests/reliability (the issue's long run: 60)")
+    parser.addoption("--reliability-long", action="store_true",
+                     help="run the full-size long-evaluation scenario (2,000 staff x 2 years, 188 cards)")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--reliability-long"):
+        long = pytest.mark.skip(reason="the full-size scenario: pass --reliability-long")
+        for item in items:
+            if "reliability_long" in item.keywords:
+                item.add_marker(long)
     if config.getoption("--serial-port"):
         return
     skip = pytest.mark.skip(reason="needs a physical port: pass --serial-port=PORT")

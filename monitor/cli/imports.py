@@ -14,7 +14,7 @@ from monitor.imports.directory import (
     check_units,
     strip_private,
 )
-from monitor.imports.punch_files import DeviceMap, import_punch_file
+from monitor.imports.punch_files import DeviceMap, PunchWindow, import_punch_file
 
 SHOWN_PROBLEMS = 50
 
@@ -127,8 +127,11 @@ def import_punches(app: AppContext, file: Path, devices: tuple[str, ...], new_de
         known = {d.id for d in app.config.devices} | {d["id"] for d in store.device_rows()}
         size = file.stat().st_size if file.exists() else None
         with app.progress(size, f"Importing {file.name}") as advance:
-            done = import_punch_file(store, file, device_map, known_devices=known, allow_new_device=new_device,
-                                     progress=advance)
+            storage = app.config.storage
+            window = PunchWindow.around(app.now(), not_before=storage.punch_not_before,
+                                        max_ahead_hours=storage.punch_max_ahead_hours)
+            done = import_punch_file(store, file, device_map, known_devices=known, window=window,
+                                     allow_new_device=new_device, progress=advance)
     summary, result, unmapped = done.summary, done.added, done.unmapped
     click.echo(f"{file.name}: {summary.records} punches read: {result.new} new, {result.existing} already stored")
     if summary.serial_number:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +42,8 @@ class StorageConfig:
     backup_dir_setting: Path | None = None
     backup_keep: int = 7  # nightly copies kept by the collector; 0 turns the nightly backup off
     backup_at: str = "02:30"  # local time of the nightly backup
+    punch_not_before: date = date(2000, 1, 1)  # older punch times are refused as implausible
+    punch_max_ahead_hours: int = 24  # punch times further ahead of now are refused
 
     @property
     def key_file(self) -> Path:
@@ -103,6 +106,8 @@ STORAGE_KEYS = {
     "backup_dir",
     "backup_keep",
     "backup_at",
+    "punch_not_before",
+    "punch_max_ahead_hours",
 }
 TIME_OF_DAY = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 DEVICE_KEYS = {
@@ -168,6 +173,9 @@ def parse_storage(checker: Checker, raw: Any, base: Path) -> StorageConfig:
                                 check=lambda v: None if v >= 0 else f"{v} must be 0 (no nightly backup) or more"),
         backup_at=checker.get(table, "backup_at", str, path, StorageConfig.backup_at,
                               check=lambda v: None if TIME_OF_DAY.match(v) else f"{v!r} is not a time of day HH:MM"),
+        punch_not_before=checker.get(table, "punch_not_before", date, path, StorageConfig.punch_not_before),
+        punch_max_ahead_hours=checker.get(table, "punch_max_ahead_hours", int, path,
+                                          StorageConfig.punch_max_ahead_hours, check=_positive),
     )
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from monitor.engine.leave import PARTS, LeaveConfig
 from monitor.errors import InputFileError, MonitorError
-from monitor.imports.tables import normalize_header, parse_date, read_rows
+from monitor.imports.tables import control_character, normalize_header, parse_date, read_rows
 from monitor.store import Store
 
 COLUMNS = {
@@ -57,6 +57,10 @@ def read_leave_file(path: Path, kinds: LeaveConfig) -> LeaveImport:
     result = LeaveImport([], [])
     for row in read_rows(path, COLUMNS, REQUIRED):
         cells = row.values
+        refused = control_character(row)
+        if refused:
+            result.problems.append((row.line, refused))
+            continue
         try:
             first = parse_date(cells["from"])
             last = parse_date(cells["to"]) if cells.get("to") else first

@@ -9,12 +9,49 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from drivers.attlog import FileSummary, PunchFile
 from drivers.base import Punch
 from monitor.errors import InputFileError, Refused
+from monitor.imports.tables import Row, control_character, excerpt
 from monitor.store import AddResult, Store
+
+MAX_BADGE = 32  # characters: ZKTeco PINs are at most 24, printed card numbers about 10
+
+
+@dataclass(frozen=True)
+class PunchWindow:
+    """The punch times a file may hold: a clock that lost its battery or a corrupted
+    export writes 1970, 2131 or 9999, and those must not reach the timesheets."""
+
+    earliest: datetime  # naive local time, like the punches of a file
+    latest: datetime
+
+    @classmethod
+    def around(cls, now: datetime, *, not_before: date = date(2000, 1, 1), max_ahead_hours: int = 24) -> PunchWindow:
+        """From the config's ``punch_not_before`` and ``punch_max_ahead_hours``; ``now``
+        is local time (aware or naive)."""
+        local_now = now.replace(tzinfo=None)
+        return cls(datetime.combine(not_before, time()), local_now + timedelta(hours=max_ahead_hours))
+
+    def refusal(self, punch: Punch) -> str | None:
+        """Why ``punch`` is refused as implausible, or ``None``."""
+        if punch.timestamp < self.earliest:
+            return f"punch time {punch.timestamp:%Y-%m-%d %H:%M:%S} is before {self.earliest:%Y-%m-%d} (storage.punch_not_before)"
+        if punch.timestamp > self.latest:
+            return (f"punch time {punch.timestamp:%Y-%m-%d %H:%M:%S} is after {self.latest:%Y-%m-%d %H:%M}"
+                    " (more than storage.punch_max_ahead_hours from now)")
+        return None
+
+
+def badge_refusal(punch: Punch) -> str | None:
+    """Why a record's badge (PIN or card number) is refused, or ``None``."""
+    badge = punch.user_id
+    if len(badge) > MAX_BADGE:
+        return f"badge is {len(badge)} characters long (at most {MAX_BADGE}): {excerpt(badge)}"
+    return control_character(Row(0, {"badge": badge}))
 
 
 @dataclass(frozen=True)
@@ -67,12 +104,15 @@ def import_punch_file(
     devices: DeviceMap,
     *,
     known_devices: Collection[str],
+    window: PunchWindow,
     allow_new_device: bool = False,
     progress: Callable[[int], None] | None = None,
 ) -> PunchFileImport:
     """Append the punches of ``path``. A device id that is neither configured nor stored
     (``known_devices``) is refused unless ``allow_new_device``: a typo must not create a
-    phantom clock. ``progress`` gets the number of bytes read since its last call."""
+    phantom clock. A record whose time is outside ``window``, whose badge is too long
+    or holds a control character is refused and listed with its line number; the rest
+    are stored. ``progress`` gets the number of bytes read since its last call."""
     if not path.exists():
         raise InputFileError(f"{path}: no such file")
     for device_id in devices.device_ids:
@@ -88,6 +128,10 @@ def import_punch_file(
 
     def attributed() -> Iterator[tuple[str, Punch]]:
         for machine, punch in punch_file:
+            refused = badge_refusal(punch) or window.refusal(punch)
+            if refused:
+                punch_file.summary.problem(punch_file.line, f"{refused}; line: {excerpt(_text(punch.raw))}")
+                continue
             if devices.single:
                 yield devices.single, punch
                 continue
@@ -109,3 +153,7 @@ def import_punch_file(
     if progress:
         progress(punch_file.bytes_read - reported)
     return PunchFileImport(punch_file.summary, added, unmapped)
+
+
+def _text(raw: object) -> str:
+    return raw if isinstance(raw, str) else repr(raw)
