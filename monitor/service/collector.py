@@ -262,80 +262,35 @@ class Collector:
 def schedule(collector: Collector, scheduler, *, evaluate_minutes: int = 5, command_seconds: int = 5,
              notify_seconds: int = 60) -> None:
     """Add the collector's jobs to an APScheduler 3.x scheduler, with explicit ids."""
+    from apscheduler.triggers.cron import CronTrigger
     from apscheduler.triggers.interval import IntervalTrigger
 
     zone = collector.config.site.zone
     start = collector.now()
+
+    def job(work: Callable[..., Any], trigger: Any, job_id: str, name: str, grace: int, *,
+            args: list[Any] | None = None, now: bool = True) -> None:
+        # every job: one instance at a time, missed runs coalesced into one, a restart
+        # replaces rather than doubles it; ``now`` runs it at start as well
+        scheduler.add_job(work, trigger, args=args or [], id=job_id, name=name, coalesce=True, max_instances=1,
+                          misfire_grace_time=grace, replace_existing=True,
+                          **({"next_run_time": start} if now else {}))
+
     for device in collector.plan.pulled:
-        scheduler.add_job(
-            collector.pull,
-            IntervalTrigger(seconds=device.poll_seconds, timezone=zone),
-            args=[device],
-            id=f"pull:{device.id}",
-            name=f"pull {device.id}",
-            next_run_time=start,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=device.poll_seconds,
-            replace_existing=True,
-        )
+        job(collector.pull, IntervalTrigger(seconds=device.poll_seconds, timezone=zone), f"pull:{device.id}",
+            f"pull {device.id}", device.poll_seconds, args=[device])
     if collector.evaluate is not None:
-        scheduler.add_job(
-            collector.judge,
-            IntervalTrigger(minutes=evaluate_minutes, timezone=zone),
-            id="evaluate",
-            name="judge new and changed days",
-            next_run_time=start,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=evaluate_minutes * 60,
-            replace_existing=True,
-        )
-    scheduler.add_job(
-        collector.heartbeat,
-        IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=zone),
-        id="heartbeat",
-        name="the collector is alive",
-        next_run_time=start,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=HEARTBEAT_SECONDS,
-        replace_existing=True,
-    )
+        job(collector.judge, IntervalTrigger(minutes=evaluate_minutes, timezone=zone), "evaluate",
+            "judge new and changed days", evaluate_minutes * 60)
+    job(collector.heartbeat, IntervalTrigger(seconds=HEARTBEAT_SECONDS, timezone=zone), "heartbeat",
+        "the collector is alive", HEARTBEAT_SECONDS)
     storage = collector.config.storage
     if storage.backup_keep:
-        from apscheduler.triggers.cron import CronTrigger
-
         hour, minute = storage.backup_at.split(":")
-        scheduler.add_job(
-            collector.backup,
-            CronTrigger(hour=int(hour), minute=int(minute), timezone=zone),
-            id="backup",
-            name="nightly backup",
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=3600,
-            replace_existing=True,
-        )
-    scheduler.add_job(
-        collector.run_commands,
-        IntervalTrigger(seconds=command_seconds, timezone=zone),
-        id="commands",
-        name="device requests from the web site",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=command_seconds * 4,
-        replace_existing=True,
-    )
+        job(collector.backup, CronTrigger(hour=int(hour), minute=int(minute), timezone=zone), "backup",
+            "nightly backup", 3600, now=False)
+    job(collector.run_commands, IntervalTrigger(seconds=command_seconds, timezone=zone), "commands",
+        "device requests from the web site", command_seconds * 4, now=False)
     if collector.config.notify.enabled:
-        scheduler.add_job(
-            collector.notify,
-            IntervalTrigger(seconds=notify_seconds, timezone=zone),
-            id="notify",
-            name="digests, alerts and reminders due",
-            next_run_time=start,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=notify_seconds * 5,
-            replace_existing=True,
-        )
+        job(collector.notify, IntervalTrigger(seconds=notify_seconds, timezone=zone), "notify",
+            "digests, alerts and reminders due", notify_seconds * 5)
