@@ -38,11 +38,21 @@ from drivers.adms import (
 from drivers.adms.commands import CommandResult
 from drivers.adms.operlog import OpCode, parse_operlog
 from drivers.base import FrameError, Punch
-from drivers.simulators.adms import GARBAGE, Dialect, Profile, PushClock, PushDevice, PushFaults, run
+from drivers.simulators.adms import (
+    GARBAGE,
+    Dialect,
+    Profile,
+    PushClock,
+    PushDevice,
+    PushFaults,
+    run,
+)
 
 SN = "CQZ7230100001"
 DEVICE_NOW = datetime(2025, 10, 14, 7, 52, 3)
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+from tests.http_helpers import RestartableServer
+
 WAIT = 5.0  # seconds a test waits for the run loop before failing
 
 
@@ -67,7 +77,7 @@ class Seen:
         return endpoint(self.method, path, parse_query(query))
 
 
-class PushServer:
+class PushServer(RestartableServer):
     """Answers like a minimal push server, records everything, fails on demand.
 
     ``fail(*how)`` queues failures for the next requests: an HTTP status (500, 404),
@@ -76,6 +86,7 @@ class PushServer:
     restart listening on the same port (connection refused in between)."""
 
     def __init__(self, options: PushOptions | None = None, now: datetime = datetime(2025, 10, 14, 8, 0, tzinfo=ZONE)):
+        super().__init__()
         self.options = options or PushOptions(delay=1, error_delay=1)
         self.now = now
         self.seen: list[Seen] = []
@@ -87,43 +98,7 @@ class PushServer:
         self.raw_commands: list[str] = []  # lines a test forces into the next heartbeat reply
         self.failures: deque[int | str | None] = deque()
         self.changed = threading.Condition()
-        self.release = threading.Event()
-        self.port = 0
-        self.httpd: http.server.ThreadingHTTPServer | None = None
-        self.thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def come_back(self) -> PushServer:
-        server = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                server._handle(self)
-
-            do_POST = do_GET
-
-            def log_message(self, *args) -> None:  # keep pytest output clean
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def go_down(self) -> None:
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join(WAIT)
-            self.httpd = None
-
-    def stop(self) -> None:
-        self.release.set()
-        self.go_down()
 
     def fail(self, *how: int | str | None) -> None:
         self.failures.extend(how)

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import http.client
 import http.server
-import threading
 from collections import deque
 from urllib.parse import urlsplit
+
+from tests.http_helpers import RestartableServer
 
 WAIT = 5.0
 
@@ -31,55 +32,20 @@ def request(url: str, method: str, target: str, body: str | bytes | None = None,
         connection.close()
 
 
-class FaultyProxy:
+class FaultyProxy(RestartableServer):
     """Forwards to ``target``; ``fail(*how)`` queues faults for the next requests:
     ``"500-before"``, ``"500-after"``, ``"reset-after"``, ``"hang-after"`` or ``None``."""
 
     def __init__(self, target: str):
+        super().__init__()
         self.target = target
         self.faults: deque[str | None] = deque()
         self.forwarded = 0
-        self.release = threading.Event()
-        self.port = 0
-        self.httpd: http.server.ThreadingHTTPServer | None = None
-        self.thread: threading.Thread | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
 
     def fail(self, *how: str | None) -> None:
         self.faults.extend(how)
 
-    def come_back(self) -> FaultyProxy:
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                proxy._handle(self)
-
-            do_POST = do_GET
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.httpd.daemon_threads = True
-        self.port = self.httpd.server_address[1]
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
-        return self
-
-    def go_down(self) -> None:
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            self.thread.join(WAIT)
-            self.httpd = None
-
-    def stop(self) -> None:
-        self.release.set()
-        self.go_down()
 
     def _handle(self, handler: http.server.BaseHTTPRequestHandler) -> None:
         fault = self.faults.popleft() if self.faults else None
