@@ -181,7 +181,7 @@ def take_step(store: Store, step: str, unit: str, month: Month, username: str, *
     if step not in STEPS:
         raise Refused(f"no step {step!r} (steps: {', '.join(STEPS)})")
     store.require_unit(unit)
-    user = store.user_account(username)
+    user = store.user(username, active_only=True)
     month_key = str(month)
     state = store.month_state(unit, month_key)
     sources, target = STEPS[step]
@@ -221,7 +221,7 @@ def steps_for_all(store: Store, step: str, month: Month, username: str, *, today
                   reason: str | None = None) -> tuple[list[StepResult], list[str]]:
     """Take ``step`` on every unit whose month is in the right state and that the user
     may act on; returns what was done and why the others were not."""
-    user = store.user_account(username)
+    user = store.user(username, active_only=True)
     parents = {u["code"]: u["parent_code"] for u in store.units()}
     states = store.month_states(str(month))
     done: list[StepResult] = []

@@ -34,13 +34,16 @@ def session_key(token: str) -> str:
 class AccountStore(StoreBase):
     # --- users ------------------------------------------------------------------------
 
-    def user(self, username: str) -> dict[str, Any]:
-        """One user row (without the hash), ``units`` decoded; :class:`NotFound` if none."""
+    def user(self, username: str, *, active_only: bool = False) -> dict[str, Any]:
+        """One user row without its password hash, ``units`` decoded; :class:`NotFound`
+        if none (or, with ``active_only``, if disabled). The one user lookup of the store."""
+        where = "username = ? AND active = 1" if active_only else "username = ?"
         row = self.one(
-            "SELECT username, full_name, role, units, active, created_at, updated_at FROM users WHERE username = ?",
+            f"SELECT * FROM users WHERE {where}",
             (username,),
-            f"no user {username!r} (list them with 'monitor users list')",
+            f"no {'active ' if active_only else ''}user {username!r} (list them with 'monitor users list')",
         )
+        row.pop("password_hash", None)
         row["units"] = json.loads(row["units"])
         return row
 

@@ -9,7 +9,6 @@ saw: two people pressing "confirm" at once cannot both succeed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -94,16 +93,6 @@ class MonthCloseStore(StoreBase):
             self.audit(user["username"], step, "month", f"{unit_code}/{month}", {"state": from_state}, after, reason)
             step_id = int(cursor.lastrowid or 0)
         return self.one("SELECT * FROM month_close_steps WHERE id = ?", (step_id,), f"no step #{step_id}")
-
-    def user_account(self, username: str) -> dict[str, Any]:
-        """An active web user (role, units, full name), or NotFound."""
-        row = self.one(
-            "SELECT username, full_name, role, units FROM users WHERE username = ? AND active = 1",
-            (username,),
-            f"no active user {username!r} (list them with 'monitor users list')",
-        )
-        row["units"] = json.loads(row["units"])
-        return row
 
     # --- locks ------------------------------------------------------------------------
 

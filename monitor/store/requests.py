@@ -243,13 +243,6 @@ class RequestStore(StoreBase):
         return [row[0] for row in self.db.conn.execute(
             "SELECT username FROM users WHERE employee_code = ? ORDER BY username", (employee_code,))]
 
-    def user(self, username: str) -> dict[str, Any]:
-        """One web user (units decoded), or :class:`NotFound`."""
-        row = self.one("SELECT * FROM users WHERE username = ?", (username,),
-                       f"no user {username!r} (list them with 'monitor users list')")
-        row["units"] = json.loads(row["units"])
-        return row
-
     def mark_days_dirty(self, pairs: Iterable[tuple[str, date, date]]) -> None:
         """Mark (employee, first day, last day) spans for judging again (inside ``write()``)."""
         for code, first, last in pairs:
