@@ -211,3 +211,22 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def fetch_export(client, url: str):
+    """The answer to an export once it is made: the server waits a moment for its worker
+    each time it is asked, then answers 202 while the file is being made. Asking again is
+    what a browser does (the 202 page reloads itself); no sleeping here, and a loaded
+    machine only costs more polls."""
+    for _ in range(60):
+        response = client.get(url)
+        if response.status_code != 202:
+            return response
+    pytest.fail(f"{url} still being made after 60 polls")
+
+
+def download(client, url: str):
+    """An export that must succeed (200)."""
+    response = fetch_export(client, url)
+    assert response.status_code == 200, response.get_data(as_text=True)[-500:]
+    return response

@@ -17,7 +17,7 @@ from monitor.config import Config, load_config
 from monitor.service.evaluation import Evaluation
 from monitor.store import Store
 from tests.conftest import FIXED_NOW, ZONE
-from tests.web.conftest import PASSWORD, Auth, punch
+from tests.web.conftest import PASSWORD, Auth, download, punch
 from web import create_app
 
 MONTH_ENDPOINTS = ["/month", "/month/timesheet.xlsx", "/employees/NV001", "/api/month", "/api/employees/NV001"]
@@ -80,17 +80,6 @@ def test_formulas_in_names_and_grades_are_inert_in_every_export(web_config: Path
     with BytesIO(response.get_data()) as raw, __import__("zipfile").ZipFile(raw) as archive:
         sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet_xml
-
-
-def download(client, url: str):
-    """Fetch an export: the server waits a moment for its worker each time it is asked,
-    then answers 202 until the file is ready (no sleeping here)."""
-    for _ in range(60):
-        response = client.get(url)
-        if response.status_code != 202:
-            assert response.status_code == 200, response.get_data(as_text=True)[-500:]
-            return response
-    pytest.fail(f"{url} still preparing after 60 polls")
 
 
 # --- 3. sessions outlive logout -----------------------------------------------------------

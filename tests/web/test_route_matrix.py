@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import Auth
+from tests.web.conftest import Auth, fetch_export
 
 ROLES = ("anonymous", "admin", "nhansu", "truongsnv", "truongstc")
 
@@ -124,11 +124,7 @@ def test_route_by_role(client, endpoint: str, role: str) -> None:
         token = auth.csrf("/login") if role == "anonymous" else auth.csrf("/")
         response = client.post(path, data={"csrf_token": token, **FORMS.get(endpoint, {})})
     else:
-        response = client.get(path)
-        for _ in range(60):  # an export still being made: asking again waits for it
-            if response.status_code != 202:
-                break
-            response = client.get(path)
+        response = fetch_export(client, path)  # a page answers at once; an export once it is made
     with response:  # a static file is streamed from an open file
         assert response.status_code == expected[role], response.get_data(as_text=True)[-400:]
         if expected[role] == 401:
