@@ -7,6 +7,49 @@ line on stderr and exit code 2. Messages say what is wrong, where, and what to d
 
 from __future__ import annotations
 
+from typing import Any
+
+
+class Message(str):
+    """An English sentence that keeps its message id and values.
+
+    It is a ``str``, so the CLI, logs and tests read it as the English sentence. The web
+    shows it in the reader's language: it looks ``msgid`` up in the catalog and fills in
+    ``values`` (dates in the language's format, nested messages translated too). Mark a
+    refusal with :func:`N_` wherever a person at a web page can cause it.
+    """
+
+    msgid: str
+    values: dict[str, Any]
+
+    def __new__(cls, msgid: str, /, **values: Any) -> Message:
+        text = super().__new__(cls, msgid % values if values else msgid)
+        text.msgid = msgid
+        text.values = values
+        return text
+
+    @classmethod
+    def words(cls, words: list[str], separator: str = ", ") -> Message:
+        """Vocabulary words (statuses, violations, roles) joined, each shown translated;
+        "none" for no words."""
+        if not words:
+            return N_("none")
+        return cls(separator.join(f"%(w{n})s" for n in range(len(words))),
+                   **{f"w{n}": cls(word) for n, word in enumerate(words)})
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled into the export worker and back like any str, values kept
+        return (_message, (self.msgid, self.values))
+
+
+def _message(msgid: str, values: dict[str, Any]) -> Message:
+    return Message(msgid, **values)
+
+
+def N_(msgid: str, /, **values: Any) -> Message:  # noqa: N802 - gettext's conventional marker name
+    """Mark ``msgid`` (with ``%(name)s`` placeholders) for translation; see :class:`Message`."""
+    return Message(msgid, **values)
+
 
 class MonitorError(Exception):
     """Root of every error the ``monitor`` package raises on purpose."""

@@ -21,6 +21,7 @@ from monitor.errors import NotFound, Refused
 from monitor.store import ROLES
 from web.auth import roles_required
 from web.db import get_store
+from web.i18n import say
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -153,7 +154,7 @@ def set_active(username: str):
     try:
         get_store().set_user_active(username, active, actor=current_user.username)
     except Refused as exc:
-        abort(400, description=str(exc))
+        abort(400, description=say(exc))
     flash(_("%(user)s can log in again.", user=username) if active
           else _("%(user)s is disabled; their sessions have ended.", user=username), "info")
     return redirect(url_for("admin.user", username=username), 303)

@@ -13,9 +13,10 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Flask, redirect, request, session
-from flask_babel import Babel, format_date, format_decimal, get_locale
+from flask_babel import Babel, format_date, format_decimal, get_locale, gettext
 from jinja2 import pass_context
 
+from monitor.errors import Message
 from monitor.reports.period import Month
 
 from web.auth import _safe_next
@@ -85,6 +86,31 @@ def format_time(value: datetime | str | None) -> str:
     return value.strftime("%H:%M:%S")
 
 
+def say(text: object) -> str:
+    """A refusal or other message from the ``monitor`` layer in the reader's language.
+
+    A :class:`~monitor.errors.Message` is looked up in the catalog and its values filled
+    in: nested messages translated, dates as :func:`format_day`, fractions as
+    :func:`format_number`. An exception gives its message; anything else its ``str``.
+    """
+    if isinstance(text, BaseException):
+        text = text.args[0] if len(text.args) == 1 else str(text)
+    if not isinstance(text, Message):
+        return str(text)
+    values = {name: _said(value) for name, value in text.values.items()}
+    return gettext(text.msgid, **values) if values else gettext(text.msgid)
+
+
+def _said(value: object) -> object:
+    if isinstance(value, Message):
+        return say(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return format_day(value)
+    if isinstance(value, float):
+        return format_number(value)
+    return value  # whole numbers stay as written: they are ids, counts and years
+
+
 def current_language() -> str:
     """'vi' or 'en': the language of the page being rendered."""
     return "vi" if str(get_locale()) == "vi" else "en"
@@ -120,6 +146,7 @@ def init_app(app: Flask) -> None:
         "clock": format_time,
         "month_label": format_month,
         "num": format_number,
+        "say": say,
         "hmm": format_minutes,
         "status_label": lambda key: _pick(STATUSES, key),
         "heading": lambda key: _pick(HEADINGS, key),

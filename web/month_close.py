@@ -17,6 +17,7 @@ from monitor.errors import Refused
 from monitor.reports.period import Month
 from monitor.service.month_close import STEPS, month_overview, take_step, why_not
 from web.db import get_store, now
+from web.i18n import say
 from web.visibility import units_in_view
 
 bp = Blueprint("month_close", __name__)
@@ -43,7 +44,7 @@ def _month() -> Month:
     try:
         return Month.parse(text) if text else Month.of(now().date().replace(day=1) - timedelta(days=1))
     except Refused as exc:
-        abort(400, description=str(exc))
+        abort(400, description=say(exc))
 
 
 @bp.route("/close")
@@ -75,7 +76,7 @@ def act(unit: str, step: str):
         result = take_step(get_store(), step, unit, month, current_user.username, today=now().date(),
                            reason=request.form.get("reason"))
     except Refused as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
     else:
         flash(_("%(unit)s %(month)s: %(state)s.", unit=result.unit, month=result.month,
                 state=STATE_LABELS[result.to_state]), "info")

@@ -41,6 +41,7 @@ from monitor.service.requests import (
     read_attachment,
 )
 from web.db import get_store, now, state
+from web.i18n import say
 from web.judgement import judgement_lines
 from web.visibility import current_actor, visible_employee, visible_request, visible_units
 
@@ -199,13 +200,13 @@ def decide_many():
         decided, refusals, _run = _desk().decide_many(current_actor(), ids, approve=approve,
                                                      comment=request.form.get("comment"))
     except Refused as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
         return redirect(url_for("requests.inbox"))
     if decided:
         flash(_("%(count)s request(s) approved.", count=len(decided)) if approve
               else _("%(count)s request(s) rejected.", count=len(decided)), "info")
     for line in refusals:
-        flash(line, "error")
+        flash(say(line), "error")
     return redirect(url_for("requests.inbox"))
 
 
@@ -245,7 +246,7 @@ def _act(request_id: int, action) -> Response:
     try:
         action()
     except MonitorError as exc:
-        flash(str(exc), "error")
+        flash(say(exc), "error")
     return redirect(url_for("requests.show", request_id=request_id))
 
 
@@ -340,7 +341,7 @@ def new():
         try:
             request_id = _file(code, day, kind)
         except MonitorError as exc:
-            flash(str(exc), "error")
+            flash(say(exc), "error")
             status = 400
         else:
             flash(_("Request #%(id)s filed; it waits for a decision.", id=request_id), "info")
@@ -443,7 +444,7 @@ def password():
             get_store().change_password(current_user.username, request.form.get("old_password") or "", new,
                                          keep_session=session.get("sid"))
         except Refused as exc:
-            flash(str(exc), "error")
+            flash(say(exc), "error")
             return render_template("requests/password.html"), 400
         current_user.must_change_password = False
         flash(_("Password changed."), "info")

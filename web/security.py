@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound as HTTPNotFound
 
 from monitor.errors import NotFound, Refused
 from web.auth import login_manager
+from web.i18n import say
 
 log = logging.getLogger("web.security")
 
@@ -124,4 +125,4 @@ def init_app(app: Flask, *, secure: bool) -> None:
 
     @app.errorhandler(Refused)
     def monitor_refused(error: Refused) -> Response:
-        return error_response(BadRequest(description=str(error)))
+        return error_response(BadRequest(description=say(error)))

@@ -38,4 +38,9 @@ WORDS = [
     _l("remove"),
     _l("degraded"),
     _l("collector not running"),
+    # month close: the steps, as refusals from the service name them
+    _l("submit"),
+    _l("confirm"),
+    _l("lock"),
+    _l("reopen"),
 ]

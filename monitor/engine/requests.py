@@ -29,7 +29,7 @@ from datetime import date, timedelta
 
 from monitor.engine.day import ABSENT, PARTIAL_ABSENT, DayResult
 from monitor.engine.leave import LeaveConfig
-from monitor.errors import Refused
+from monitor.errors import N_, Refused
 
 EXPLANATION = "explanation"
 CORRECTION = "correction"
@@ -271,7 +271,5 @@ def check_deadline(day: date, today: date, working_days: int, is_working: Callab
         return
     deadline = filing_deadline(day, working_days, is_working)
     if today > deadline:
-        raise Refused(
-            f"the deadline for requests about {day.isoformat()} was {deadline.isoformat()}"
-            f" ({working_days} working days); ask HR to file it"
-        )
+        raise Refused(N_("the deadline for requests about %(day)s was %(deadline)s (%(count)s working days);"
+                         " ask HR to file it", day=day, deadline=deadline, count=working_days))

@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta
 
 from monitor.engine.clock import in_zone
 from monitor.engine.requests import APPROVED, EXPLANATION, LEAVE, PENDING, REASONS, WORKED, RequestPolicy
+from monitor.errors import N_
 from monitor.reports.excuses import Excuse, register_excuse_source
 from monitor.reports.period import Month
 from monitor.service.backup import last_backup
@@ -86,8 +87,8 @@ def pending_requests_of_month(store: Store, unit: str, month: Month) -> list[Pen
         return []
     ids = ", ".join(f"#{row['id']}" for row in sorted(rows, key=lambda r: r["id"])[:10]) + (" ..." if len(rows) > 10 else "")
     return [PendingItem("pending_requests", len(rows),
-                        f"{len(rows)} requests still waiting for a decision ({ids}); decide them (monitor requests"
-                        " approve/reject) or have them withdrawn")]
+                        N_("%(count)s requests still waiting for a decision (%(ids)s); decide them (monitor requests"
+                           " approve/reject) or have them withdrawn", count=len(rows), ids=ids))]
 
 
 # --- roll-call: approved requests are reasons ----------------------------------------------

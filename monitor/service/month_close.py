@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from monitor.errors import Refused
+from monitor.errors import N_, Message, Refused
 from monitor.reports.period import Month
 from monitor.reports.sign_off import SignOff, sign_off
 from monitor.store import Store
@@ -46,6 +46,7 @@ STEPS: dict[str, tuple[tuple[str, ...], str]] = {
     "reopen": (("submitted", "confirmed", "approved", "locked"), "open"),
 }
 # what each step is called in messages (and who may take it), in the users' words
+STEP_PAST = {"submit": "submitted", "confirm": "confirmed", "approve": "approved", "lock": "locked", "reopen": "reopened"}
 STEP_NAMES = {
     "submit": "submit (người chấm công)",
     "confirm": "confirm (phụ trách bộ phận)",
@@ -75,17 +76,20 @@ def _not_judged(store: Store, unit: str, month: Month) -> list[PendingItem]:
     if not behind:
         return []
     shown = ", ".join(behind[:10]) + (" ..." if len(behind) > 10 else "")
-    return [PendingItem("not_judged", len(behind), f"not judged up to {month.last.isoformat()} yet: {shown}; run 'monitor evaluate'")]
+    return [PendingItem("not_judged", len(behind), N_("not judged up to %(day)s yet: %(who)s; run 'monitor evaluate'",
+                                                      day=month.last, who=shown))]
 
 
 def _provisional(store: Store, unit: str, month: Month) -> list[PendingItem]:
     count = store.provisional_count(unit, str(month))
-    return [PendingItem("provisional", count, f"{count} employee-days still provisional (the day was not over when judged); run 'monitor evaluate'")] if count else []
+    return [PendingItem("provisional", count, N_("%(count)s employee-days still provisional (the day was not over"
+                                                 " when judged); run 'monitor evaluate'", count=count))] if count else []
 
 
 def _changed(store: Store, unit: str, month: Month) -> list[PendingItem]:
     count = store.dirty_count(store.unit_employee_codes(unit, str(month)), str(month))
-    return [PendingItem("changed", count, f"{count} employee-days changed since judged (late punches, leave); run 'monitor evaluate'")] if count else []
+    return [PendingItem("changed", count, N_("%(count)s employee-days changed since judged (late punches, leave);"
+                                             " run 'monitor evaluate'", count=count))] if count else []
 
 
 def _unknown_badges(store: Store, unit: str, month: Month) -> list[PendingItem]:
@@ -94,7 +98,8 @@ def _unknown_badges(store: Store, unit: str, month: Month) -> list[PendingItem]:
         return []
     ids = ", ".join(f"{r['device_id']}/{r['device_user_id']}" for r in rows[:10]) + (" ..." if len(rows) > 10 else "")
     punches = sum(r["punches"] for r in rows)
-    return [PendingItem("unknown_badges", punches, f"{punches} punches of ids nobody is enrolled for on the unit's clocks ({ids}); enroll them")]
+    return [PendingItem("unknown_badges", punches, N_("%(count)s punches of ids nobody is enrolled for on the unit's"
+                                                      " clocks (%(ids)s); enroll them", count=punches, ids=ids))]
 
 
 PENDING_SOURCES: list[PendingSource] = [_not_judged, _provisional, _changed, _unknown_badges]
@@ -131,21 +136,26 @@ def why_not(user: Mapping[str, Any], step: str, unit: str, parents: Mapping[str,
     if step == "submit":
         if role == "hr" or (role == "timekeeper" and ({unit} | set(_ancestors(unit, parents))) & units):
             return None
-        return f"{name} ({role}) may not submit {unit}: a timekeeper of the unit or HR submits"
+        return N_("%(name)s (%(role)s) may not submit %(unit)s: a timekeeper of the unit or HR submits",
+                  name=name, role=Message(role), unit=unit)
     if step == "confirm":
         if role == "manager" and unit in units:
             return None
-        return f"{name} ({role}) may not confirm {unit}: the unit head (a manager of {unit}) confirms"
+        return N_("%(name)s (%(role)s) may not confirm %(unit)s: the unit head (a manager of %(unit)s) confirms",
+                  name=name, role=Message(role), unit=unit)
     if step == "approve":
         if not (role == "hr" or (role == "manager" and set(_ancestors(unit, parents)) & units)):
-            return f"{name} ({role}) may not approve {unit}: HR or the head of a unit above it approves"
+            return N_("%(name)s (%(role)s) may not approve %(unit)s: HR or the head of a unit above it approves",
+                      name=name, role=Message(role), unit=unit)
         if signed and signed.confirmed and signed.confirmed.username == name:
-            return f"{name} confirmed {unit} and may not also approve it: the approver is another person"
+            return N_("%(name)s confirmed %(unit)s and may not also approve it: the approver is another person",
+                      name=name, unit=unit)
         return None
     if step in ("lock", "reopen"):
         if role in ("hr", "admin"):
             return None
-        return f"{name} ({role}) may not {step} {unit}: HR or an admin does"
+        return N_("%(name)s (%(role)s) may not %(step)s %(unit)s: HR or an admin does", name=name,
+                  role=Message(role), step=Message(step), unit=unit)
     raise Refused(f"no step {step!r} (steps: {', '.join(STEPS)})")
 
 
@@ -193,14 +203,17 @@ def take_step(store: Store, step: str, unit: str, month: Month, username: str, *
         raise Refused(refusal)
     reason = (reason or "").strip() or None
     if step == "reopen" and not reason:
-        raise Refused(f"give a reason to reopen {unit} {month_key} (--reason TEXT): it is kept in the audit trail")
+        raise Refused(N_("give a reason to reopen %(unit)s %(month)s (--reason TEXT): it is kept in the audit trail",
+                         unit=unit, month=month_key))
     if step == "submit":
         if month.last >= today:
-            raise Refused(f"{month_key} is not over yet (it ends on {month.last.isoformat()}): submit it from"
-                          f" {(month.last + timedelta(days=1)).isoformat()} on")
+            raise Refused(N_("%(month)s is not over yet (it ends on %(last)s): submit it from %(first)s on",
+                             month=month_key, last=month.last, first=month.last + timedelta(days=1)))
         blocking = [item for item in pending_items(store, unit, month) if item.blocking]
         if blocking:
-            raise Refused(f"{unit} {month_key} cannot be submitted yet: " + "; ".join(item.detail for item in blocking))
+            raise Refused(N_("%(unit)s %(month)s cannot be submitted yet: %(reasons)s", unit=unit, month=month_key,
+                             reasons=Message("; ".join("%%(r%d)s" % n for n in range(len(blocking))),
+                                             **{f"r{n}": item.detail for n, item in enumerate(blocking)})))
     with store.write():
         row = store.record_month_step(unit, month_key, step=step, from_state=state, to_state=target, user=user,
                                       reason=reason, with_chain_head=step == "lock")
@@ -213,8 +226,12 @@ def _illegal(step: str, unit: str, month: str, state: str) -> str:
     sources, _target = STEPS[step]
     needed = " or ".join(sources)
     if state == "locked":
-        return f"{unit} {month} is locked: it can only be reopened (monitor month reopen --reason ...), not {step}ed"
-    return f"cannot {STEP_NAMES[step]} {unit} {month}: it is {state}, and only a month that is {needed} can be"
+        return N_("%(unit)s %(month)s is locked: it can only be reopened (monitor month reopen --reason ...),"
+                  " not %(step)s", unit=unit, month=month, step=Message(STEP_PAST[step]))
+    return N_("cannot %(step)s %(unit)s %(month)s: it is %(state)s, and only a month that is %(needed)s can be",
+              step=STEP_NAMES[step], unit=unit, month=month, state=Message(state),
+              needed=Message(" or ".join("%%(s%d)s" % n for n in range(len(sources))),
+                             **{f"s{n}": Message(source) for n, source in enumerate(sources)}))
 
 
 def steps_for_all(store: Store, step: str, month: Month, username: str, *, today: date,
@@ -234,9 +251,10 @@ def steps_for_all(store: Store, step: str, month: Month, username: str, *, today
         try:
             done.append(take_step(store, step, unit, month, username, today=today, reason=reason))
         except Refused as exc:
-            skipped.append(str(exc))
+            skipped.append(exc.args[0])
     if not done and not skipped:
-        raise Refused(f"no unit's {month} is ready for {username} to {step}; see 'monitor month status --month {month}'")
+        raise Refused(N_("no unit's %(month)s is ready for %(user)s to %(step)s; see 'monitor month status --month"
+                         " %(month)s'", month=str(month), user=username, step=Message(step)))
     return done, skipped
 
 

@@ -52,7 +52,7 @@ from monitor.engine.requests import (
     is_whole_day,
     reason,
 )
-from monitor.errors import NotFound, Refused
+from monitor.errors import N_, Message, NotFound, Refused
 from monitor.service.evaluation import Evaluation, RunSummary
 from monitor.store import Store
 from monitor.store.leave import describe_leave
@@ -156,15 +156,15 @@ def can_see(store: Store, actor: Actor, request: dict[str, Any]) -> bool:
 def decide_refusal(store: Store, actor: Actor, request: dict[str, Any]) -> str | None:
     """Why ``actor`` may not decide ``request`` (``None``: they may)."""
     if actor.employee_code and request["employee_code"] == actor.employee_code:
-        return "nobody decides their own request; it goes to the unit above"
+        return N_("nobody decides their own request; it goes to the unit above")
     if actor.is_hr:
         return None
     if actor.role == "manager":
         if request["approver_unit"] and request["approver_unit"] in subtree(store, actor.units):
             return None
         where = request["approver_unit"] or "HR"
-        return f"request #{request['id']} is for the manager of {where} to decide"
-    return "only a manager or HR decides requests"
+        return N_("request #%(id)s is for the manager of %(unit)s to decide", id=request["id"], unit=where)
+    return N_("only a manager or HR decides requests")
 
 
 def pending_for_approver(store: Store, username: str) -> list[dict[str, Any]]:
@@ -229,16 +229,16 @@ class RequestDesk:
             return
         if actor.role == "manager" and person["unit_code"] in subtree(self.store, actor.units):
             return
-        raise Refused(f"you may not file requests for {person['code']} (not in your units)")
+        raise Refused(N_("you may not file requests for %(code)s (not in your units)", code=person["code"]))
 
     def _checked(self, draft: Draft, person: dict[str, Any], hr: bool) -> dict[str, Any]:
         """The request's columns after checking the draft for its kind. A business trip
         carries its document number, except that HR may record one from paper without it."""
         if draft.kind not in KINDS:
-            raise Refused(f"kind {draft.kind!r} is not one of {', '.join(KINDS)}")
+            raise Refused(N_("kind '%(kind)s' is not one of %(known)s", kind=draft.kind, known=", ".join(KINDS)))
         text = (draft.reason or "").strip()
         if not text:
-            raise Refused("give a reason (it is kept with the request and in the audit trail)")
+            raise Refused(N_("give a reason (it is kept with the request and in the audit trail)"))
         day_to = draft.day_to or draft.day_from
         values: dict[str, Any] = {
             "kind": draft.kind, "day_from": draft.day_from.isoformat(), "day_to": day_to.isoformat(),
@@ -247,21 +247,23 @@ class RequestDesk:
             "claimed_in": None, "claimed_out": None,
         }
         if person["hired_on"] and draft.day_from.isoformat() < person["hired_on"]:
-            raise Refused(f"{person['code']} was hired on {person['hired_on']}, after {draft.day_from.isoformat()}")
+            raise Refused(N_("%(code)s was hired on %(hired)s, after %(day)s", code=person["code"],
+                                 hired=date.fromisoformat(person["hired_on"]), day=draft.day_from))
         if draft.kind == LEAVE:
             values.update(self._checked_leave(draft, day_to, hr))
             return values
         if day_to != draft.day_from:
-            raise Refused(f"an {draft.kind} is about one day; file one per day")
+            raise Refused(N_("an %(kind)s is about one day; file one per day", kind=draft.kind))
         if draft.day_from > self.now.date():
-            raise Refused(f"{draft.day_from.isoformat()} has not happened yet; only leave is filed ahead")
+            raise Refused(N_("%(day)s has not happened yet; only leave is filed ahead", day=draft.day_from))
         if draft.kind == EXPLANATION:
             values.update(self._checked_explanation(draft))
         else:
             if draft.claimed_in is None and draft.claimed_out is None:
-                raise Refused("a correction claims an arrival (--in) or a departure (--out) time, or both")
+                raise Refused(N_("a correction claims an arrival (--in) or a departure (--out) time, or both"))
             if draft.claimed_in and draft.claimed_out and draft.claimed_out <= draft.claimed_in:
-                raise Refused(f"the departure {draft.claimed_out} is not after the arrival {draft.claimed_in}")
+                raise Refused(N_("the departure %(departure)s is not after the arrival %(arrival)s",
+                                 departure=draft.claimed_out, arrival=draft.claimed_in))
             values["claimed_in"] = draft.claimed_in.strftime("%H:%M:%S") if draft.claimed_in else None
             values["claimed_out"] = draft.claimed_out.strftime("%H:%M:%S") if draft.claimed_out else None
         return values
@@ -270,47 +272,54 @@ class RequestDesk:
         kind = self.policy.leave.kind(draft.leave_kind or "")
         part = draft.part or "full"
         if part not in PARTS:
-            raise Refused(f"part {part!r} is not one of {', '.join(PARTS)}")
+            raise Refused(N_("part '%(part)s' is not one of %(known)s", part=part, known=", ".join(PARTS)))
         if day_to < draft.day_from:
-            raise Refused(f"the leave ends ({day_to}) before it starts ({draft.day_from})")
+            raise Refused(N_("the leave ends (%(end)s) before it starts (%(start)s)", end=day_to, start=draft.day_from))
         if (day_to - draft.day_from).days >= MAX_LEAVE_DAYS:
-            raise Refused("leave of more than a year is surely a typo; file it in parts")
+            raise Refused(N_("leave of more than a year is surely a typo; file it in parts"))
         if kind.code == "CT" and not (draft.document_no or "").strip() and not hr:
-            raise Refused("a business trip (CT) carries the assignment's document number (--document, e.g. QĐ 123/QĐ-SNV)")
+            raise Refused(N_("a business trip (CT) carries the assignment's document number (--document, e.g. QĐ 123/QĐ-SNV)"))
         clash = self.store.overlapping_leave(draft.employee_code, draft.day_from, day_to, part)
         if clash is not None:
             low, high = max(draft.day_from.isoformat(), clash["date_from"]), min(day_to.isoformat(), clash["date_to"])
             span = low if low == high else f"{low}..{high}"
-            raise Refused(f"{draft.employee_code}: leave {describe_leave(clash)} already covers {span}; remove it first"
-                          f" (monitor leave remove {clash['id']} --reason ...) or change the dates")
+            raise Refused(N_("%(code)s: leave %(leave)s already covers %(span)s; remove it first"
+                             " (monitor leave remove %(id)s --reason ...) or change the dates",
+                             code=draft.employee_code, leave=describe_leave(clash), span=span, id=clash["id"]))
         return {"leave_kind": kind.code, "part": part}
 
     def _checked_explanation(self, draft: Draft) -> dict[str, Any]:
         """``violation`` may be left out when the day holds exactly one."""
         if draft.violation is not None and draft.violation not in VIOLATIONS:
-            raise Refused(f"violation {draft.violation!r} is not one of {', '.join(VIOLATIONS)}")
+            raise Refused(N_("violation '%(violation)s' is not one of %(known)s", violation=draft.violation,
+                             known=", ".join(VIOLATIONS)))
         category = reason(draft.category or "khac")
         rows = self.store.day_results_between(draft.day_from, draft.day_from, employee_code=draft.employee_code)
         if not rows:
-            raise Refused(f"{draft.employee_code} has no judged day {draft.day_from.isoformat()} to explain"
-                          " (run 'monitor evaluate' first)")
+            raise Refused(N_("%(code)s has no judged day %(day)s to explain (run 'monitor evaluate' first)",
+                             code=draft.employee_code, day=draft.day_from))
         day = rows[0]
         held = stored_violations(day)
         if draft.violation is None:
             if len(held) != 1:
-                found = ", ".join(held) or "none"
-                raise Refused(f"say which violation of {draft.day_from.isoformat()} to explain (--violation; the day holds: {found})")
+                found = Message.words(held)
+                raise Refused(N_("say which violation of %(day)s to explain (--violation; the day holds: %(found)s)",
+                                 day=draft.day_from, found=found))
             draft.violation = held[0]
         if draft.violation not in held:
-            found = ", ".join(held) or "none"
-            raise Refused(f"{draft.day_from.isoformat()} has no {draft.violation} to explain (the day holds: {found})")
+            found = Message.words(held)
+            raise Refused(N_("%(day)s has no %(violation)s to explain (the day holds: %(found)s)", day=draft.day_from,
+                             violation=Message(draft.violation), found=found))
         minutes = draft.minutes
         if minutes is not None:
             if draft.violation not in MINUTE_VIOLATIONS:
-                raise Refused(f"minutes are excused only for {', '.join(MINUTE_VIOLATIONS)}; {draft.violation} is excused whole")
+                raise Refused(N_("minutes are excused only for %(known)s; %(violation)s is excused whole",
+                                 known=Message.words(list(MINUTE_VIOLATIONS)),
+                                 violation=Message(draft.violation)))
             total = day[f"{draft.violation}_minutes"]
             if not 1 <= minutes <= max(total, 1):
-                raise Refused(f"{minutes} minutes is not between 1 and the {total} minutes of {draft.violation}")
+                raise Refused(N_("%(minutes)s minutes is not between 1 and the %(total)s minutes of %(violation)s",
+                                 minutes=minutes, total=total, violation=Message(draft.violation)))
         return {"violation": draft.violation, "minutes": minutes, "category": category.code}
 
     def deadline_for(self, person: dict[str, Any], day: date) -> date:
@@ -338,7 +347,7 @@ class RequestDesk:
         with store.write():
             row = store.request(request_id)
             if not (actor.is_hr or actor.username == row["filed_by"] or actor.employee_code == row["employee_code"]):
-                raise Refused(f"only whoever filed request #{request_id}, the person or HR may withdraw it")
+                raise Refused(N_("only whoever filed request #%(id)s, the person or HR may withdraw it", id=request_id))
             self._require_pending(row)
             _refuse_locked(store, row)
             store.update_request(request_id, {"status": WITHDRAWN, "decided_by": actor.username,
@@ -362,7 +371,7 @@ class RequestDesk:
             try:
                 codes.update(self._decide(actor, request_id, approve, comment))
             except (Refused, NotFound) as exc:
-                refusals.append(f"#{request_id}: {exc}")
+                refusals.append(N_("#%(id)s: %(refusal)s", id=request_id, refusal=exc.args[0] if exc.args else str(exc)))
                 continue
             decided.append(request_id)
         judged = self.rejudge(codes) if codes else None
@@ -373,7 +382,7 @@ class RequestDesk:
         store = self.store
         comment = (comment or "").strip() or None
         if not approve and not comment:
-            raise Refused("give a comment when rejecting: the person sees why")
+            raise Refused(N_("give a comment when rejecting: the person sees why"))
         with store.write():
             row = store.request(request_id)
             self._require_pending(row)
@@ -416,13 +425,14 @@ class RequestDesk:
         store = self.store
         why = (why or "").strip()
         if not why:
-            raise Refused("give a reason for revoking the approval (it is kept in the audit trail)")
+            raise Refused(N_("give a reason for revoking the approval (it is kept in the audit trail)"))
         with store.write():
             row = store.request(request_id)
             if row["status"] != APPROVED:
-                raise Refused(f"request #{request_id} is {row['status']}; only an approval can be revoked")
+                raise Refused(N_("request #%(id)s is %(status)s; only an approval can be revoked", id=request_id,
+                                 status=Message(row["status"])))
             if not actor.is_hr and decide_refusal(store, actor, row):
-                raise Refused(f"only HR or the manager who may decide request #{request_id} may revoke it")
+                raise Refused(N_("only HR or the manager who may decide request #%(id)s may revoke it", id=request_id))
             _refuse_locked(store, row)
             store.revoke_manual_punches(request_id, actor=actor.username, reason=why)
             if row["leave_id"]:
@@ -437,7 +447,7 @@ class RequestDesk:
     def approve_leave_now(self, actor: Actor, draft: Draft) -> dict[str, Any]:
         """HR's shortcut (``monitor leave add``): file leave and approve it at once."""
         if not actor.is_hr:
-            raise Refused("only HR files and approves leave in one step")
+            raise Refused(N_("only HR files and approves leave in one step"))
         # one transaction: a refused approval (overlapping leave) leaves no request behind
         with self.store.write():
             request_id = self.file(actor, draft)
@@ -452,9 +462,15 @@ class RequestDesk:
     @staticmethod
     def _require_pending(row: dict[str, Any]) -> None:
         if row["status"] != PENDING:
-            by = f" by {row['decided_by']} on {row['decided_at']}" if row["decided_by"] else ""
-            raise Refused(f"request #{row['id']} is already {row['status']}{by}; a decision is final"
-                          + (" (an approval may be revoked)" if row["status"] == APPROVED else ""))
+            if row["decided_by"]:
+                message = N_("request #%(id)s is already %(status)s by %(by)s on %(at)s; a decision is final",
+                             id=row["id"], status=Message(row["status"]), by=row["decided_by"], at=row["decided_at"])
+            else:
+                message = N_("request #%(id)s is already %(status)s; a decision is final", id=row["id"],
+                             status=Message(row["status"]))
+            if row["status"] == APPROVED:
+                message = N_("%(refusal)s (an approval may be revoked)", refusal=message)
+            raise Refused(message)
 
     # --- attachments --------------------------------------------------------------------
 
@@ -463,16 +479,17 @@ class RequestDesk:
         store = self.store
         row = store.request(request_id)
         if not (actor.is_hr or actor.username == row["filed_by"] or actor.employee_code == row["employee_code"]):
-            raise Refused(f"only whoever filed request #{request_id}, the person or HR may attach files to it")
+            raise Refused(N_("only whoever filed request #%(id)s, the person or HR may attach files to it", id=request_id))
         self._require_pending(row)
         if not data:
-            raise Refused(f"{file_name}: the file is empty")
+            raise Refused(N_("%(file)s: the file is empty", file=file_name))
         if len(data) > self.rules.max_file_bytes:
-            raise Refused(f"{file_name}: {len(data):,} bytes is over the limit of {self.rules.max_file_bytes:,}"
-                          " ([requests] max_file_mb)")
+            size, limit = format(len(data), ","), format(self.rules.max_file_bytes, ",")
+            raise Refused(N_("%(file)s: %(size)s bytes is over the limit of %(limit)s ([requests] max_file_mb)",
+                             file=file_name, size=size, limit=limit))
         kind = content_type_of(data)
         if kind is None:
-            raise Refused(f"{file_name}: not a PDF, JPEG or PNG file (scan the document to one of these)")
+            raise Refused(N_("%(file)s: not a PDF, JPEG or PNG file (scan the document to one of these)", file=file_name))
         digest = hashlib.sha256(data).hexdigest()
         target = files_dir(store) / digest[:2] / digest
         if not target.exists():
@@ -528,5 +545,5 @@ def parse_clock(text: str) -> time:
             raise ValueError
         return time(*parts)
     except (ValueError, TypeError):
-        raise Refused(f"{text!r} is not a time of day (write 07:30 or 07:30:15)") from None
+        raise Refused(N_("'%(text)s' is not a time of day (write 07:30 or 07:30:15)", text=text)) from None
 

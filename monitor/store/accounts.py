@@ -17,7 +17,7 @@ from typing import Any
 
 from werkzeug.security import generate_password_hash
 
-from monitor.errors import NotFound, Refused
+from monitor.errors import N_, NotFound, Refused
 from monitor.store.base import StoreBase
 
 # last_seen_at is written at most this often per session: a write per page would make
@@ -58,7 +58,8 @@ class AccountStore(StoreBase):
             if bool(user["active"]) == active:
                 return False
             if not active and user["role"] == "admin" and not self._other_active_admins(username):
-                raise Refused(f"{username!r} is the last active admin: enable or add another admin first")
+                raise Refused(N_("'%(user)s' is the last active admin: enable or add another admin first",
+                                 user=username))
             self.db.conn.execute("UPDATE users SET active = ?, updated_at = ? WHERE username = ?",
                                  (int(active), self.now_text(), username))
             self.audit(actor, "enable" if active else "disable", "user", username,
@@ -74,12 +75,12 @@ class AccountStore(StoreBase):
         ``roles`` are the roles the caller accepts (the store's ``ROLES``)."""
         roles = tuple(roles)
         if role not in roles:
-            raise Refused(f"role {role!r} is not one of {', '.join(roles)}")
+            raise Refused(N_("role '%(role)s' is not one of %(known)s", role=role, known=", ".join(roles)))
         units = sorted(set(units))
         for unit in units:
             self.unit(unit)  # type: ignore[attr-defined]
         if role == "manager" and not units:
-            raise Refused("a manager needs at least one unit (--unit CODE)")
+            raise Refused(N_("a manager needs at least one unit (--unit CODE)"))
         if role in ("admin", "hr"):
             units = []  # they see every unit; stale codes would only confuse a later reader
         with self.write():
@@ -87,7 +88,7 @@ class AccountStore(StoreBase):
             if user["role"] == role and user["units"] == units:
                 return False
             if user["role"] == "admin" and role != "admin" and not self._other_active_admins(username):
-                raise Refused(f"{username!r} is the last active admin: make another user admin first")
+                raise Refused(N_("'%(user)s' is the last active admin: make another user admin first", user=username))
             self.db.conn.execute("UPDATE users SET role = ?, units = ?, updated_at = ? WHERE username = ?",
                                  (role, json.dumps(units), self.now_text(), username))
             self.audit(actor, "set-role", "user", username, {"role": user["role"], "units": user["units"]},
@@ -99,7 +100,7 @@ class AccountStore(StoreBase):
         """A new password; every session of the user ends except ``keep_session`` (the
         token of the user changing their own password)."""
         if len(password) < MIN_PASSWORD:
-            raise Refused(f"the password must have at least {MIN_PASSWORD} characters")
+            raise Refused(N_("the password must have at least %(count)s characters", count=MIN_PASSWORD))
         digest = generate_password_hash(password)
         with self.write():
             self.user(username)

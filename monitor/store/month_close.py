@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from monitor.errors import NotFound, Refused
+from monitor.errors import N_, Message, NotFound, Refused
 from monitor.store.base import StoreBase
 
 OPEN = "open"
@@ -75,7 +75,9 @@ class MonthCloseStore(StoreBase):
         with self.write():
             current = self.month_state(unit_code, month)
             if current != from_state:
-                raise Refused(f"{unit_code} {month} is {current} now, not {from_state}: someone acted meanwhile; look again")
+                raise Refused(N_("%(unit)s %(month)s is %(current)s now, not %(expected)s: someone acted meanwhile;"
+                                 " look again", unit=unit_code, month=month, current=Message(current),
+                                 expected=Message(from_state)))
             head = (self.get_meta("chain_head") or "0:") if with_chain_head else None
             at = self.now_text()
             self.db.conn.execute(
@@ -131,12 +133,11 @@ class MonthCloseStore(StoreBase):
         locks = self.locks_touching(employee_code, date_from, date_to)
         if locks:
             lock = locks[0]
-            raise Refused(
-                f"{employee_code}: {lock['month']} of unit {lock['unit_code']} is locked"
-                f" (by {lock['username']} on {lock['at'][:16].replace('T', ' ')}); nothing in a locked month changes."
-                f" Ask HR to reopen it first (monitor month reopen --month {lock['month']} --unit {lock['unit_code']}"
-                " --reason ...)"
-            )
+            raise Refused(N_(
+                "%(code)s: %(month)s of unit %(unit)s is locked (by %(user)s on %(at)s); nothing in a locked month"
+                " changes. Ask HR to reopen it first (monitor month reopen --month %(month)s --unit %(unit)s"
+                " --reason ...)", code=employee_code, month=lock["month"], unit=lock["unit_code"],
+                user=lock["username"], at=lock["at"][:16].replace("T", " ")))
 
     def delete_unlocked_results_outside(self, employee_code: str, first: date, last: date) -> int:
         """Forget an employee's results outside ``first``..``last``, except days in a

@@ -14,7 +14,7 @@ from monitor.config import Config
 from monitor.service.evaluation import Evaluation
 from monitor.store import Store
 from tests.conftest import FIXED_NOW, ZONE
-from tests.web.conftest import PASSWORD, punch
+from tests.web.conftest import PASSWORD, download, punch
 from tests.web.test_browser import log_in
 
 
@@ -59,8 +59,8 @@ def test_the_month_moves_through_every_signature_to_the_signed_files(with_signer
     auth.login("nhansu")
     page = client.get("/close?month=2026-10").get_data(as_text=True)
     assert "Hoàng Thị Chấm" in page and "Ngô Văn Duyệt" in page
-    first = client.get("/month/timesheet.pdf?month=2026-10&unit=SNV-TC")
-    assert first.status_code == 200 and first.mimetype == "application/pdf"
+    first = download(client, "/month/timesheet.pdf?month=2026-10&unit=SNV-TC")
+    assert first.mimetype == "application/pdf"
 
 
 def test_a_step_without_csrf_is_refused(client, auth) -> None:
@@ -74,12 +74,16 @@ def test_a_unit_outside_ones_view_is_not_found(client, auth) -> None:
     assert _press(client, auth, "STC", "confirm").status_code == 404
 
 
-def test_a_refused_step_says_why(client, auth) -> None:
+def test_a_refused_step_says_why_in_the_readers_language(client, auth) -> None:
     auth.login("truongsnv")
     response = _press(client, auth, "SNV", "submit")
     assert response.status_code == 303
     page = client.get("/close?month=2026-10").get_data(as_text=True)
-    assert "truongsnv (manager) may not submit SNV" in page
+    assert "truongsnv (trưởng đơn vị) không được gửi duyệt SNV: người chấm công của đơn vị" in page
+    client.get("/language/en")
+    _press(client, auth, "SNV", "submit")
+    page = client.get("/close?month=2026-10").get_data(as_text=True)
+    assert "truongsnv (manager) may not submit SNV: a timekeeper of the unit or HR submits" in page
     assert _rows(client)["SNV"] == "open"
 
 

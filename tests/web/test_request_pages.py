@@ -146,7 +146,7 @@ def test_staff_files_an_explanation_with_a_pdf_and_the_manager_approves(site) ->
     # NV002 was on time on 25/11: nothing to explain, refused with the reason, nothing filed
     refused = staff.post(form_path, data={"csrf_token": _csrf(staff, form_path), "employee": "NV002", "kind": "explanation",
                                           "date": "2026-11-25", "reason": "x"})
-    assert refused.status_code == 400 and "the day holds: none" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "các vi phạm của ngày: không có" in refused.get_data(as_text=True)
     assert [r["id"] for r in staff.get("/api/me").get_json()["requests"]] == [2]
     staff = client_as(site, "nv001")
     form_path = "/requests/new?employee=NV001&date=2026-11-25&kind=explanation"
@@ -258,7 +258,7 @@ def test_a_locked_month_refuses_filing_and_revoking_on_the_site(site, tmp_path: 
         desk.decide(Actor("truongsnv", "manager", ("SNV",)), approved, approve=True)
         for step, user in (("submit", "nhansu"), ("confirm", "truongsnv"), ("approve", "nhansu"), ("lock", "nhansu")):
             take_step(store, step, "SNV", Month(2026, 10), user, today=FIXED_NOW.date())
-    lock = "NV001: 2026-10 of unit SNV is locked (by nhansu on 2026-11-26 09:00)"
+    lock = "NV001: tháng 2026-10 của đơn vị SNV đã khoá sổ (bởi nhansu lúc 2026-11-26 09:00)"  # in the reader's language
     hr = client_as(site, "nhansu")
     path = "/requests/new?employee=NV001&date=2026-10-05&kind=leave"
     response = hr.post(path, data={"csrf_token": _csrf(hr, path), "employee": "NV001", "kind": "leave",

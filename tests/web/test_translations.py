@@ -19,6 +19,8 @@ def source_messages() -> set[str]:
         method_map=[("**.py", "python"), ("templates/**.html", "jinja2")],
         keywords=keywords,
     )
+    # refusals the monitor layer marks with N_ (monitor/errors.py) reach the pages too
+    found = [*found, *extract_from_dir(str(ROOT / "monitor"), method_map=[("**.py", "python")], keywords={"N_": None})]
     messages = set()
     for _filename, _lineno, message, _comments, _context in found:
         messages.add(message if isinstance(message, str) else message[0])
