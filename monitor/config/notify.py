@@ -24,7 +24,7 @@ DIGEST_KEYS = {"morning", "minutes_after_start", "send_until_minutes", "afternoo
 UNIT_KEYS = {"minutes_after_start", "afternoon", "morning"}
 ALERT_KEYS = {"to", "offline_minutes", "repeat_minutes"}
 RETRY_KEYS = {"attempts", "first_delay_seconds"}
-REMINDER_KEYS = {"days_before_deadline"}
+REMINDER_KEYS = {"days_before_deadline", "minutes_after_start"}
 WEBHOOK_KEYS = {"id", "url", "secret_env", "secret_file", "kinds", "timeout"}
 
 
@@ -113,6 +113,9 @@ class NotifyConfig:
     retry_attempts: int = 5
     retry_first_delay_seconds: int = 60
     days_before_deadline: int = 2
+    # reminders go out on the unit's working days, this long after its first session starts
+    # (07:30 + 30 = 08:00 by default: after the morning digest, with people at their desks)
+    reminder_minutes_after_start: int = 30
 
 
 def _positive(value: float) -> str | None:
@@ -188,6 +191,8 @@ def parse_notify(checker: Checker, raw: Any, base: Path) -> NotifyConfig:
                                               defaults.retry_first_delay_seconds, check=_positive),
         days_before_deadline=checker.get(reminders, "days_before_deadline", int, reminders_path,
                                          defaults.days_before_deadline, check=_not_negative),
+        reminder_minutes_after_start=checker.get(reminders, "minutes_after_start", int, reminders_path,
+                                                 defaults.reminder_minutes_after_start, check=_not_negative),
     )
 
 

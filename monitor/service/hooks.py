@@ -18,8 +18,8 @@ the CLI, the web and the collector all see the same wiring.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime, timedelta
 
 from monitor.engine.clock import in_zone
 from monitor.engine.requests import APPROVED, EXPLANATION, LEAVE, PENDING, REASONS, WORKED, RequestPolicy
@@ -37,13 +37,12 @@ from monitor.service.notify.contracts import (
     ReminderContext,
     Section,
 )
+from monitor.service.notify.digest import UnitCalendar
 from monitor.service.notify.sources import ALERT_CHECKS, DIGEST_SECTIONS, REMINDERS
 from monitor.service.requests import RequestDesk, pending_for_approver, stored_violations
 from monitor.service.spool import spool_backlog
 from monitor.store import Store
 
-# reminders go out from the start of office hours, not at the collector's first tick after midnight
-REMINDER_TIME = time(8, 0)
 # a violation older than this is past any filing deadline (5 working days plus Tết's days off)
 LOOKBACK_DAYS = 45
 TAMPER_WINDOW = timedelta(days=7)  # older tamper events are on the devices page, not alerted any more
@@ -138,8 +137,20 @@ def requests_waiting(ctx: DigestContext) -> Section | None:
 # --- notifications: reminders ----------------------------------------------------------------
 
 
-def _office_hours(ctx: ReminderContext) -> bool:
-    return in_zone(ctx.moment, ctx.store.zone).time() >= REMINDER_TIME
+def _office_open(ctx: ReminderContext) -> Callable[[str | None], bool]:
+    """Whether a unit's office is open now (a working day of its calendar, from its first
+    session's start), remembered per unit for this tick: a reminder reaches people at
+    their desks, not at night, on weekends, holidays or days swapped off."""
+    calendar = ctx.calendar or UnitCalendar(ctx.store, ctx.policy, ctx.notify)
+    local = in_zone(ctx.moment, ctx.store.zone)
+    known: dict[str | None, bool] = {}
+
+    def is_open(unit_code: str | None) -> bool:
+        if unit_code not in known:
+            known[unit_code] = calendar.office_open(unit_code, local)
+        return known[unit_code]
+
+    return is_open
 
 
 def _rules(ctx: ReminderContext) -> RequestPolicy:
@@ -150,10 +161,10 @@ def unexplained_violations(ctx: ReminderContext) -> Iterator[Reminder]:
     """To each person with an e-mail address, for each judged day with a violation and no
     pending or approved request about it: from ``days_before_deadline`` days before the
     filing deadline until the deadline (once per day and lead)."""
-    if not _office_hours(ctx):
-        return
     store, today, lead = ctx.store, ctx.day, ctx.notify.days_before_deadline
-    people = {row["code"]: row for row in store.employees(active_only=True) if row.get("email")}
+    is_open = _office_open(ctx)
+    people = {row["code"]: row for row in store.employees(active_only=True)
+              if row.get("email") and is_open(row["unit_code"])}
     if not people:
         return
     first, last = today - timedelta(days=LOOKBACK_DAYS), today - timedelta(days=1)
@@ -186,11 +197,11 @@ def unexplained_violations(ctx: ReminderContext) -> Iterator[Reminder]:
 
 
 def pending_requests(ctx: ReminderContext) -> Iterator[Reminder]:
-    """To each manager with requests waiting for them, once a day."""
-    if not _office_hours(ctx):
-        return
+    """To each manager with requests waiting for them, once a day, when one of their
+    units is at work."""
+    is_open = _office_open(ctx)
     for user in ctx.store.users():
-        if not user["active"] or user["role"] != "manager":
+        if not user["active"] or user["role"] != "manager" or not any(map(is_open, user["units"])):
             continue
         rows = pending_for_approver(ctx.store, user["username"])
         if not rows:
@@ -211,14 +222,13 @@ def pending_requests(ctx: ReminderContext) -> Iterator[Reminder]:
 def month_submittable(ctx: ReminderContext) -> Iterator[Reminder]:
     """To HR, for each unit with people whose last month is still open with nothing
     pending (:func:`monitor.service.month_close.pending_items`): it can be submitted."""
-    if not _office_hours(ctx):
-        return
     store = ctx.store
+    is_open = _office_open(ctx)
     month = Month.of(ctx.day.replace(day=1) - timedelta(days=1))
     states = store.month_states(str(month))
     for unit in store.units():
         code = unit["code"]
-        if states.get(code, "open") != "open" or not store.unit_employee_codes(code, str(month)):
+        if states.get(code, "open") != "open" or not is_open(code) or not store.unit_employee_codes(code, str(month)):
             continue
         if pending_items(store, code, month):
             continue

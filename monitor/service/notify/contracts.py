@@ -6,13 +6,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from monitor.config import Config, DeviceConfig, NotifyConfig
 from monitor.engine.policy import OfficePolicy
 from monitor.store import Store
 
 Pair = tuple[str, str]  # (Vietnamese, English)
+
+
+class OfficeHours(Protocol):
+    """Whether a unit's office is open at a moment (the digest's ``UnitCalendar`` is one)."""
+
+    def office_open(self, unit_code: str | None, local: datetime) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -101,3 +107,5 @@ class ReminderContext:
     moment: datetime
     # the whole config, for reminders that read beyond [notify] (the [requests] deadline)
     config: Config | None = None
+    # each unit's working days and office hours: reminders go out on working days, in hours
+    calendar: OfficeHours | None = None

@@ -52,6 +52,19 @@ class UnitCalendar:
     def is_working_day(self, unit_code: str, day: date) -> bool:
         return self.day(unit_code, day).kind == REQUIRED
 
+    def office_open(self, unit_code: str | None, local: datetime) -> bool:
+        """Whether ``local`` (the site's wall clock) is on a working day of the unit, at or
+        after its first session's start plus ``[notify.reminders] minutes_after_start``:
+        when a reminder may reach someone at their desk (not at night, on a weekend, a
+        holiday or a day swapped off)."""
+        day = local.date()
+        verdict = self.calendar.day(day, unit_code, self.schedule(unit_code).weekdays)
+        if verdict.kind != REQUIRED:
+            return False
+        sessions = self.schedule(unit_code).sessions_on(day, makeup=verdict.makeup)
+        since_midnight = local.hour * 3600 + local.minute * 60 + local.second
+        return bool(sessions) and since_midnight >= sessions[0].start + self.notify.reminder_minutes_after_start * 60
+
     def previous_working_day(self, unit_code: str, day: date) -> date | None:
         for back in range(1, LOOK_BACK_DAYS + 1):
             earlier = day - timedelta(days=back)

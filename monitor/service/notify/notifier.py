@@ -92,7 +92,7 @@ class Notifier:
             calendar = UnitCalendar(store, self.config.policy, self.notify)
             contacts = store.user_contacts()
             self._digests(store, outbox, calendar, contacts, moment, report)
-            self._reminders(store, outbox, contacts, moment, report)
+            self._reminders(store, outbox, calendar, contacts, moment, report)
             report.sent = outbox.send_due()
             self._alerts(store, outbox, contacts, moment, report)
             if report.alerts:
@@ -186,13 +186,13 @@ class Notifier:
                               language=self.notify.language)]
         raise ValueError(f"unknown recipient kind {target.kind!r} in reminder {reminder.key}")
 
-    def _reminders(self, store: Store, outbox: Outbox, contacts: list[dict[str, Any]], moment: datetime,
-                   report: TickReport) -> None:
+    def _reminders(self, store: Store, outbox: Outbox, calendar: UnitCalendar, contacts: list[dict[str, Any]],
+                   moment: datetime, report: TickReport) -> None:
         providers = list(REMINDERS.filled())
         if not providers:
             return
         context = ReminderContext(store=store, policy=self.config.policy, notify=self.notify, day=moment.date(), moment=moment,
-                                  config=self.config)
+                                  config=self.config, calendar=calendar)
         for name, provide in providers:
             for reminder in provide(context):
                 for recipient in self.resolve(store, reminder, contacts):

@@ -126,3 +126,26 @@ def test_spool_backlog_failed_backups_and_tamper_signals_reach_it(tmp_path, offi
     # the backup succeeded since: back to normal; the tamper event, told once, is not repeated
     assert "Đã trở lại bình thường:\n  - Sao lưu lúc 2026-11-26 07:50 không thành công" in second
     assert "clear_data" not in second
+
+
+def test_reminders_wait_for_a_working_day_and_the_office_to_open(tmp_path, office, mail, clock) -> None:
+    file_request(office, clock, LATE_25)  # waits for truongsnv (SNV, Mon–Fri 07:30–17:00)
+    notifier = Notifier(office_config(tmp_path, office, port=mail.port, more=QUIET), now=clock)
+    for moment in (at(2026, 11, 28, 9, 0),  # Saturday
+                   at(2026, 11, 29, 9, 0),  # Sunday
+                   at(2026, 11, 30, 7, 59),  # Monday, before 07:30 + 30 minutes
+                   at(2027, 1, 1, 9, 0)):  # New Year's Day, a Friday
+        clock.now = moment
+        assert notifier.tick().reminders == 0, moment
+    clock.now = at(2026, 11, 30, 8, 0)
+    assert notifier.tick().reminders == 1
+    assert mail.wait_for(1)[0]["Subject"] == "[Chấm công] 1 đơn đang chờ anh/chị duyệt"
+
+
+def test_the_reminders_minutes_after_the_start_are_configurable(tmp_path, office, mail, clock) -> None:
+    file_request(office, clock, LATE_25)
+    sooner = QUIET + "\n[notify.reminders]\nminutes_after_start = 0\n"
+    clock.now = at(2026, 11, 30, 7, 30)
+    assert Notifier(office_config(tmp_path, office, port=mail.port, more=sooner), now=clock).tick().reminders == 1
+    with pytest.raises(MonitorError, match="minutes_after_start"):
+        office_config(tmp_path, office, port=mail.port, more=QUIET + "\n[notify.reminders]\nminutes_after_start = -5\n")
