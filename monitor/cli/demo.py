@@ -183,6 +183,7 @@ def demo(app: AppContext, folder: Path, employee_count: int, web_port: int, no_s
                        f"status {row['status']}, clock offset {row['clock_offset_seconds']:+.0f} s.")
             summary = Evaluation(store, config.policy, app.now()).run()
             click.echo(f"Judged {summary.judged} employee-days.")
+            _staff_explains(store, config, app.now(), password)
             _print_today(store, app.now().date())
             report = store.verify_chain()
             click.echo(f"Punch log hash chain: {'intact' if report.ok else 'BROKEN'} over {report.rows} punches.")
@@ -216,6 +217,33 @@ def _lobby_clock(app: AppContext, config):
     finally:
         receiver.stop()
     return clock
+
+
+def _staff_explains(store, config, now: datetime, password: str) -> None:
+    """HR's account, and a staff member of SNV who explains their latest violation (a
+    lateness, an absence, ...) on the site: the request waits in truong-snv's inbox, so the
+    whole workflow can be tried."""
+    from monitor.service.requests import Actor, Draft, RequestDesk, stored_violations
+
+    store.add_user("nhansu", password, role="hr", full_name="Phòng Tổ chức cán bộ (mẫu)", actor="demo")
+    desk = RequestDesk(store, config.policy, config.requests, now)
+    recent = store.day_results_between(now.date() - timedelta(days=14), now.date() - timedelta(days=1), unit_codes=["SNV"])
+    explainable = [(date.fromisoformat(row["day"]), store.employee(row["employee_code"]), stored_violations(row)[0])
+                   for row in recent if stored_violations(row) and not row.get("provisional")]
+    explainable = sorted((found for found in explainable if desk.deadline_for(found[1], found[0]) >= now.date()),
+                         key=lambda found: found[0], reverse=True)
+    person = explainable[0][1] if explainable else store.employees(["SNV"], active_only=True)[0]
+    store.add_user("nhanvien", password, role="staff", employee_code=person["code"], full_name=person["full_name"],
+                   actor="demo")
+    if not explainable:
+        click.echo(f"{person['full_name']} (nhanvien) has nothing to explain within the deadline this time.")
+        return
+    day, _person, violation = explainable[0]
+    request_id = desk.file(Actor("nhanvien", "staff", employee_code=person["code"]),
+                           Draft(person["code"], "explanation", day, "Họp giao ban tại Sở (mẫu)", violation=violation,
+                                 category="hop"))
+    click.echo(f"{person['full_name']} (nhanvien) explained {violation} on {day:%d/%m/%Y}: request #{request_id}"
+               " waits for truong-snv.")
 
 
 def _write_enrollments(path: Path, gate_pins: dict[str, str], in_commune) -> None:
@@ -262,7 +290,9 @@ def _serve(app: AppContext, config_path: Path, config, folder: Path, password: s
     url = f"http://{config.web.host}:{config.web.port}/"
     click.secho(f"\nOpen {url}", bold=True)
     click.echo(f"  admin / {password}      (everything)")
-    click.echo(f"  truong-snv / {password} (a manager: Sở Nội vụ only)")
+    click.echo(f"  truong-snv / {password} (a manager: Sở Nội vụ only; a request waits in the inbox)")
+    click.echo(f"  nhansu / {password}     (HR: every unit, the month close and the timesheets)")
+    click.echo(f"  nhanvien / {password}   (staff of Sở Nội vụ: their own days and requests)")
     click.echo(f"  (the password is also in {folder}/admin-password.txt; Ctrl+C stops the demo)")
     import threading
 

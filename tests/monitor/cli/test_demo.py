@@ -21,7 +21,14 @@ def test_demo_without_serving(run, tmp_path: Path) -> None:
         assert store.device_row("cong-chinh")["status"] == "online"
         statuses = {row["status"] for row in store.query("SELECT DISTINCT status FROM day_results")}
         assert {"present", "absent", "weekend"} <= statuses
-        assert [u["username"] for u in store.users()] == ["admin", "truong-snv"]
+        assert [(u["username"], u["role"]) for u in store.users()] == [
+            ("admin", "admin"), ("nhansu", "hr"), ("nhanvien", "staff"), ("truong-snv", "manager")]
+        # the staff member's explanation of a violation waits in the SNV head's inbox
+        staff = store.user("nhanvien")
+        assert [(r["employee_code"], r["kind"], r["status"], r["approver_unit"]) for r in store.requests_where()] == [
+            (staff["employee_code"], "explanation", "pending", "SNV")]
+        assert store.employee(staff["employee_code"])["unit_code"] == "SNV"
+        assert "(nhanvien) explained " in result.stdout and "waits for truong-snv" in result.stdout
         # one commune employee is deliberately not enrolled: the unknown-id flow is visible
         assert [row["device_id"] for row in store.unknown_punches()] == ["xa-an-binh"]
         # the lobby's push clock called in and waits, holding its punches
