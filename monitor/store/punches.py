@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -151,11 +152,15 @@ class PunchStore(StoreBase):
         suspect = 1 if clock_suspect else 0
         total = AddResult()
         iterator = iter(items)
-        with fewer_collections():
+        with fewer_collections(), ExitStack() as stack:
             while True:
                 batch = list(islice(iterator, self.BATCH))
                 if not batch:
                     break
+                if len(batch) == self.BATCH and not self._bulk_depth:
+                    # more batches may follow: checkpoint between them, not inside their
+                    # commits (a single punch keeps SQLite's auto-checkpoint)
+                    stack.enter_context(self.bulk())
                 rows, duplicates = self._prepare_batch(batch, source, suspect, received_at, to_iso)
                 result = self._commit_batch(rows, source, suspect, received_at, enrolled)
                 result.existing += duplicates
