@@ -127,6 +127,7 @@ class StoreBase:
         # the longest time this connection held the write lock, and how many writes it
         # made (the benchmark and the reliability tests read these)
         self.longest_write = 0.0
+        self.last_write = 0.0
         self.write_count = 0
         # the longest checkpoint a bulk job ran between its batches (no lock held)
         self.longest_checkpoint = 0.0
@@ -253,7 +254,7 @@ class StoreBase:
                 raise storage_error(exc, self.path) from None
             raise
         finally:
-            held = time.perf_counter() - started
+            held = self.last_write = time.perf_counter() - started
             self.write_count += 1
             if held > self.longest_write:
                 self.longest_write = held
