@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/bench_locks.py [--employees N] [--punches N] [--records N]
 
 For each of three bulk jobs, in this process, the store's own measure of its longest
-write transaction (``BEGIN IMMEDIATE`` to the end of ``COMMIT``, which includes a WAL
-checkpoint when one falls due), and, as a second figure, the longest wait of a *prober*
+write transaction (``BEGIN IMMEDIATE`` to the end of ``COMMIT``; bulk jobs run with
+SQLite's auto-checkpoint off, so no checkpoint falls inside it), the longest WAL
+checkpoint the job ran between its batches (no lock held: a PASSIVE checkpoint blocks
+no writer, it is printed to show where that time went), and the longest wait of a *prober*
 process standing in for another writer: it takes the write lock every 5 ms. The prober's
 wait can exceed any single hold, because SQLite's busy handler sleeps (up to 100 ms a
 step) and may miss the gap between two back-to-back batches; live readers do not wait on
@@ -15,14 +17,16 @@ it (their punches go to the spool first). The jobs:
 2. a 1,000,000-punch import of a USB export (the import the CLI runs);
 3. a 100,000-record pull from a simulated ZKTeco clock over TCP.
 
-Targets (2 cores): longest write held ≤ 250 ms in each; evaluation from scratch ≤ 10 s
-and ≤ 3× the SQL floor.
+Targets (2 cores): longest write held and longest prober wait ≤ 250 ms in each;
+evaluation from scratch ≤ 10 s and ≤ 3× the SQL floor. The load average is printed
+with the figures: on a shared machine they are pessimistic.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import sqlite3
 import sys
 import tempfile
@@ -89,6 +93,8 @@ def evaluation(folder: Path, employees: int) -> list[tuple[str, float, str]]:
         started = time.perf_counter()
         summary = Evaluation(store, OfficePolicy(), now).run()
         scratch = time.perf_counter() - started
+    # read now: the floor below is a write transaction of its own (as long as the floor)
+    held, checkpoint = store.longest_write, store.longest_checkpoint
     started = time.perf_counter()
     with store.write():
         store.db.conn.execute(
@@ -99,12 +105,12 @@ def evaluation(folder: Path, employees: int) -> list[tuple[str, float, str]]:
             (MONTH_START.isoformat(), (MONTH_END + timedelta(days=1)).isoformat()),
         )
     floor = time.perf_counter() - started
-    held = store.longest_write
     store.close()
     print(f"1. evaluation: {summary.judged:,} employee-days in {scratch:.2f} s; SQL floor {floor:.2f} s", flush=True)
     return [
         ("evaluation, longest write held", held * 1000, "ms"),
         ("evaluation, longest wait of a prober", prober.longest * 1000, "wait"),
+        ("evaluation, longest checkpoint", checkpoint * 1000, "info"),
         ("evaluation from scratch", scratch, "s"),
         ("evaluation / SQL floor", scratch / floor, "x"),
     ]
@@ -128,10 +134,11 @@ def import_file(folder: Path, punches: int) -> list[tuple[str, float, str]]:
         import_punch_file(store, export, devices, known_devices=set(), window=PunchWindow.around(now),
                           allow_new_device=True)
         seconds = time.perf_counter() - started
-    held = store.longest_write
+    held, checkpoint = store.longest_write, store.longest_checkpoint
     store.close()
     print(f"2. import: {punches:,} punches in {seconds:.2f} s", flush=True)
-    return [("import, longest write held", held * 1000, "ms"), ("import, longest wait of a prober", prober.longest * 1000, "wait")]
+    return [("import, longest write held", held * 1000, "ms"), ("import, longest wait of a prober", prober.longest * 1000, "wait"),
+            ("import, longest checkpoint", checkpoint * 1000, "info")]
 
 
 def pull(folder: Path, records: int) -> list[tuple[str, float, str]]:
@@ -152,13 +159,14 @@ def pull(folder: Path, records: int) -> list[tuple[str, float, str]]:
             started = time.perf_counter()
             report = pull_device(store, device, now=lambda: now, actor="bench")
             seconds = time.perf_counter() - started
-        held = store.longest_write
+        held, checkpoint = store.longest_write, store.longest_checkpoint
     finally:
         server.kill()
         server.join()
         store.close()
     print(f"3. pull: {report.new:,} records in {seconds:.2f} s", flush=True)
-    return [("pull, longest write held", held * 1000, "ms"), ("pull, longest wait of a prober", prober.longest * 1000, "wait")]
+    return [("pull, longest write held", held * 1000, "ms"), ("pull, longest wait of a prober", prober.longest * 1000, "wait"),
+            ("pull, longest checkpoint", checkpoint * 1000, "info")]
 
 
 def main() -> None:
@@ -168,6 +176,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     args = parser.parse_args()
     mp.set_start_method("fork")
+    print(f"load average (1, 5, 15 min) at the start  {' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
     figures: list[tuple[str, float, str]] = []
     with tempfile.TemporaryDirectory(prefix="bench-locks-") as folder:
         figures += evaluation(Path(folder), args.employees)
@@ -175,8 +184,9 @@ def main() -> None:
         figures += pull(Path(folder), args.records)
     print()
     for label, value, unit in figures:
-        print(f"{label:<38} {value:10.2f} {'ms' if unit == 'wait' else unit}")
-    targets = [(label, value <= TARGET_MS) for label, value, unit in figures if unit == "ms"]
+        print(f"{label:<38} {value:10.2f} {'ms' if unit in ('wait', 'info') else unit}")
+    print(f"load average (1, 5, 15 min) at the end  {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+    targets = [(label, value <= TARGET_MS) for label, value, unit in figures if unit in ("ms", "wait")]
     by_label = {label: value for label, value, _ in figures}
     targets += [("evaluation <= 10 s", by_label["evaluation from scratch"] <= 10),
                 ("ratio <= 3x", by_label["evaluation / SQL floor"] <= 3)]

@@ -216,8 +216,11 @@ class Evaluation:
         """Judge the planned employee-days, one short write per batch (see the module docstring)."""
         summary = work.summary
         started_at = self.store.dirty_watermark()
-        with fewer_collections(), self.store.page_cache(CACHE_KIB):
-            for batch in self._batches(work.employees):
+        # unit by unit: the results' indexes lead with the day's unit, so a batch of one
+        # unit's staff rewrites a few of their pages, not a page per row all over them
+        employees = sorted(work.employees, key=lambda e: (e.unit, e.code))
+        with fewer_collections(), self.store.page_cache(CACHE_KIB), self.store.bulk():
+            for batch in self._batches(employees):
                 if stop is not None and stop():
                     summary.interrupted = True
                     break
@@ -323,6 +326,7 @@ class Evaluation:
         store = self.store
         evaluated_at = store.now_text()
         rows: list[tuple[Any, ...]] = []
+        plain: list[tuple[Any, ...]] = []
         clock = self._clock_text
         now, symbols = self.now_local, self.policy.leave
         started = time.perf_counter()
@@ -364,8 +368,7 @@ class Evaluation:
                 day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
                 result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
                 day_excuses = [item for low, high, item in explained if low <= iso <= high] if explained else ()
-                excused = excuse_day(result, day_excuses, symbols) if day_excuses else NOTHING_EXCUSED
-                rows.append((
+                row = (
                     code, iso, day_unit, day_schedule.id, result.status,
                     None if result.arrival is None else clock(result.arrival),
                     None if result.departure is None else clock(result.departure),
@@ -376,24 +379,29 @@ class Evaluation:
                     ",".join(map(str, result.punch_ids)) or None,
                     json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
                     evaluated_at,
-                    *excused.columns()[:-1],
-                    excused.symbol if day_excuses else result.symbol,
-                    int((code, iso) in corrected),
-                ))
+                )
+                if day_excuses:
+                    excused = excuse_day(result, day_excuses, symbols)
+                    rows.append((*row, *excused.columns()[:-1], excused.symbol, int((code, iso) in corrected)))
+                elif corrected and (code, iso) in corrected:
+                    rows.append((*row, *NOTHING_EXCUSED.columns()[:-1], result.symbol, 1))
+                else:
+                    plain.append(row)  # nothing excused, not corrected: the common day
         judged = time.perf_counter()
         with store.write():
             for employee in batch:
                 if employee.rebase:
                     store.delete_unlocked_results_outside(employee.code, employee.first_day, employee.end)  # type: ignore[arg-type]
+            store.save_plain_day_results(plain)
             store.save_day_results(rows)
             store.clear_answered_marks(answered, watermark)
             store.set_judged_through((e.code, e.mark.isoformat(), e.basis) for e in batch if e.mark is not None)
         summary.seconds["read"] += read - started
         summary.seconds["judge"] += judged - read
         summary.seconds["write"] += time.perf_counter() - judged  # includes the commit
-        summary.judged += len(rows)
-        summary.provisional += sum(row[21] for row in rows)
-        return len(rows)
+        summary.judged += len(rows) + len(plain)
+        summary.provisional += sum(row[21] for row in rows) + sum(row[21] for row in plain)
+        return len(rows) + len(plain)
 
     def _clock_text(self, seconds: int) -> str:
         text = self._clock.get(seconds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import islice
@@ -114,6 +115,10 @@ class PunchStore(StoreBase):
     # rows per transaction: a batch holds the write lock for tens of milliseconds, so a
     # card reader never waits long behind a million-punch import
     BATCH = 4000
+    # a loaded machine writes a batch more slowly: batches shrink (down to MIN_BATCH rows)
+    # until one holds the lock for about this long (seconds), and grow back to BATCH
+    BATCH_HOLD = 0.1
+    MIN_BATCH = 250
 
     # --- append -----------------------------------------------------------------------
 
@@ -151,13 +156,20 @@ class PunchStore(StoreBase):
         suspect = 1 if clock_suspect else 0
         total = AddResult()
         iterator = iter(items)
-        with fewer_collections():
+        size = self.BATCH
+        with fewer_collections(), ExitStack() as stack:
             while True:
-                batch = list(islice(iterator, self.BATCH))
+                batch = list(islice(iterator, size))
                 if not batch:
                     break
+                if len(batch) == size and not self._bulk_depth:
+                    # more batches may follow: checkpoint between them, not inside their
+                    # commits (a single punch keeps SQLite's auto-checkpoint)
+                    stack.enter_context(self.bulk())
                 rows, duplicates = self._prepare_batch(batch, source, suspect, received_at, to_iso)
                 result = self._commit_batch(rows, source, suspect, received_at, enrolled)
+                if self.last_write > 0:  # the next batch's size from this one's hold
+                    size = max(self.MIN_BATCH, int(min(self.BATCH, size * self.BATCH_HOLD / self.last_write)))
                 result.existing += duplicates
                 total.merge(result)
                 if progress:

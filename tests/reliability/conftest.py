@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from drivers.base import Punch
-from monitor.store import Store
+from monitor.config import load_config
+from monitor.service.keys import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 START_SECONDS = 30.0  # a loaded CI machine imports flask and apscheduler slowly
@@ -152,12 +153,13 @@ def trials(request: pytest.FixtureRequest) -> int:
     return request.config.getoption("--reliability-trials")
 
 
-def staff(db: Path, people: int, days: int, today: date) -> int:
+def staff(site: Site, people: int, days: int, today: date) -> int:
     """``people`` staff of one unit, each enrolled as device user ``str(n)`` on every
     device and punching in and out on each of the ``days`` days before ``today``;
     returns the number of employee-days that hold punches (an evaluation from scratch
-    judges these and the punchless days up to today)."""
-    with Store(db, create=False) as store:
+    judges these and the punchless days up to today). Written with the site's key, as
+    the monitor writes, so ``monitor verify`` passes afterwards."""
+    with open_store(load_config(site.config)) as store:
         store.upsert_units([{"code": "SNV", "name": "Sở Nội vụ"}], actor="setup")
         hired = (today - timedelta(days=days)).isoformat()
         store.upsert_employees([{"code": f"NV{n:04d}", "full_name": f"Người {n}", "unit_code": "SNV", "hired_on": hired}

@@ -1,23 +1,30 @@
-"""``monitor run`` killed and stopped for real: kill -9 at random moments during a pull
-and during live reading, checked against the simulators' ground truth after a restart;
+"""``monitor run`` killed and stopped for real: kill -9 at random moments during a pull,
+during an evaluation and during live reading, checked against ground truth after a
+restart (the simulators' logs; an uninterrupted evaluation of the same data);
 SIGTERM honoured within 5 s in the middle of an evaluation; and the long-evaluation
 scenario of issue 12 (a card every 0.5 s while a big evaluation runs: none lost).
 
 ``--reliability-trials=N`` sets the number of kill -9 trials (3 by default, for CI);
-the moments are drawn from a seeded generator, so a failing trial can be replayed."""
+the moments are drawn from a seeded generator, so a failing trial can be replayed. Every
+kill is checked to have landed inside what it tests (a pull's transfer, an unfinished
+evaluation), so a trial cannot silently test nothing."""
 
 from __future__ import annotations
 
 import random
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from drivers.simulators.rfid import CardReaderSimulator
 from drivers.simulators.zk import VirtualClock, ZKSimulator
+from monitor.config import load_config
+from monitor.service.evaluation import Evaluation
 from monitor.service.spool import SUFFIX
-from tests.reliability.conftest import Site, read, staff, wait_for
+from monitor.store import Store, copy_database
+from tests.reliability.conftest import START_SECONDS, Site, read, staff, wait_for
 
 SEED = 12
 STOP_LIMIT = 5.0  # the issue's promise: SIGTERM honoured within 5 s at any moment
@@ -41,30 +48,127 @@ def truth(clock: VirtualClock) -> list[tuple[str, str]]:
 # --- kill -9 during a pull -------------------------------------------------------------------
 
 
+ATTEMPTS = 8  # moments tried per pull trial before giving up on landing inside the transfer
+
+
 def test_kill_9_during_pulls_loses_and_duplicates_nothing(site: Site, trials: int) -> None:
     rng = random.Random(SEED)
     clock = VirtualClock(users=40, records=80_000, seed=SEED)
     moments = []
+    loads = 0
     with ZKSimulator(clock, transport="tcp") as simulator:
         site.add_device(f'id = "zk1"\nprotocol = "zkteco"\nport = "{simulator.url}"\ntimeout = 2.0\npoll_seconds = 3600')
         for trial in range(trials):
-            if trial:  # each later trial pulls new punches as well as the old ones
-                clock.load((p.timestamp.replace(year=p.timestamp.year - trial), p.user_id, p.state or 0)
-                           for p in list(clock.log)[:5_000])
-            before = len(stored_log(site, "zk1"))
-            downloads = clock.downloads
-            collector = site.start("--evaluate-minutes", "600")
-            # a random moment from just after start-up to well past a whole pull: before the
-            # download, during it (clock disabled), while its batches are written, after it
-            delay = rng.uniform(0.3, 5.0)
-            assert not threading.Event().wait(delay)  # the moment is the experiment, not a wait for something
-            collector.kill()
-            moments.append((round(delay, 2), len(stored_log(site, "zk1")) - before, clock.downloads - downloads, clock.enabled))
-            site.monitor("run", "--once", "--evaluate-minutes", "600")  # the restart
-            assert stored_log(site, "zk1") == truth(clock), f"trial {trial}: {moments[-1]}"
-            assert clock.enabled, f"trial {trial}: the restart left the clock disabled"
+            # the kill comes a random moment after the transfer began (the clock disabled, or
+            # already read): during the download or while its batches are written. A moment
+            # that proves too late (everything was stored) is drawn again from a shorter span.
+            longest = 2.0
+            for attempt in range(ATTEMPTS):
+                if trial or attempt:  # new punches to pull (older than the whole log, so never seen)
+                    loads += 1
+                    with clock.lock:
+                        oldest = list(clock.log)[:5_000]
+                    clock.load((p.timestamp - timedelta(weeks=160 * loads), p.user_id, p.state or 0) for p in oldest)
+                    longest = min(longest, 0.5)
+                before = len(stored_log(site, "zk1"))
+                expected = len(truth(clock)) - before
+                downloads = clock.downloads
+                collector = site.start("--evaluate-minutes", "600")
+                wait_for(lambda: not clock.enabled or clock.downloads > downloads, START_SECONDS + 30,
+                         f"trial {trial}: the pull's transfer to begin\n{collector.output()}")
+                delay = rng.uniform(0, longest)
+                assert not threading.Event().wait(delay)  # the moment is the experiment, not a wait for something
+                collector.kill()
+                stored = len(stored_log(site, "zk1")) - before
+                moments.append((trial, attempt, round(delay, 3), stored, expected, clock.downloads - downloads, clock.enabled))
+                site.monitor("run", "--once", "--evaluate-minutes", "600")  # the restart
+                assert stored_log(site, "zk1") == truth(clock), f"trial {trial}: {moments[-1]}"
+                assert clock.enabled, f"trial {trial}: the restart left the clock disabled"
+                if stored < expected:
+                    break  # the kill landed inside the transfer: this trial tested something
+                longest /= 2
+            else:
+                pytest.fail(f"trial {trial}: no kill landed inside the transfer in {ATTEMPTS} moments: {moments}")
     rows = read(site.db, "SELECT COUNT(*), COUNT(DISTINCT device_user_id || punched_at) FROM punches WHERE device_id = 'zk1'")
     assert rows[0][0] == rows[0][1] == len(clock.log), moments
+
+
+# --- kill -9 during an evaluation ------------------------------------------------------------
+
+
+def day_results(db: Path, before: date) -> list[tuple]:
+    """Every judged day before ``before``, without the moment it was judged (the
+    run's clock); today's own result depends on the time of day and is left out."""
+    conn_rows = read(db, "SELECT * FROM day_results WHERE day < ? ORDER BY employee_code, day", before.isoformat())
+    columns = [row[1] for row in read(db, "PRAGMA table_info(day_results)")]
+    at = columns.index("evaluated_at")
+    return [row[:at] + row[at + 1:] for row in conn_rows]
+
+
+def uninterrupted(site: Site, copy: Path) -> list[tuple]:
+    """Ground truth: the same data judged in one uninterrupted run, on a copy."""
+    copy_database(site.db, copy)
+    config = load_config(site.config)
+    zone = config.site.zone
+    with Store(copy, zone=zone) as store:
+        summary = Evaluation(store, config.policy, datetime.now(zone)).run()
+    assert not summary.interrupted and summary.judged > 0
+    return day_results(copy, date.today())
+
+
+def test_kill_9_during_an_evaluation_resumes_to_the_same_results(site: Site, trials: int, tmp_path) -> None:
+    rng = random.Random(SEED + 2)
+    today = date.today()
+    # big enough that every trial's kill finds work left (asserted below)
+    people, days = 50 * max(trials, 2), 360
+    total = staff(site, people=people, days=days, today=today)
+    complete = people * (days + 1)  # every day from the hire date to today
+    truth_days = uninterrupted(site, tmp_path / "truth.db")
+    assert len(truth_days) == total
+    punches = read(site.db, "SELECT id, device_id, device_user_id, punched_at, hash FROM punches ORDER BY id")
+    link = tmp_path / "usb-reader"
+    site.add_device(f'id = "rfid1"\nprotocol = "rfid"\nport = "{link}"\ncard_format = "decimal"')
+    presented: list[str] = []
+    confirmed: list[str] = []
+    moments = []
+
+    def judged() -> int:
+        return read(site.db, "SELECT COUNT(*) FROM day_results")[0][0]
+
+    with CardReaderSimulator(link=link, interval=0) as reader:
+        for trial in range(trials):
+            before = judged()
+            collector = site.start("--evaluate-minutes", "600")
+            # the run resumes at once: a random moment after its next batch is written
+            wait_for(lambda: judged() > before, START_SECONDS + 30, f"trial {trial}: the evaluation's next batch\n"
+                     f"{collector.output()}")
+            presenter = Presenter(site, reader, first=len(presented))
+            presenter.start()
+            delay = rng.uniform(0, 0.4)
+            assert not threading.Event().wait(delay)  # the moment is the experiment, not a wait for something
+            collector.kill()
+            presenter.stopping.set()
+            presenter.join(10)
+            assert presenter.error is None
+            presented += presenter.presented
+            confirmed += presenter.confirmed
+            moments.append((trial, round(delay, 3), before, judged()))
+            assert judged() < complete, f"trial {trial}: the evaluation was over before the kill, so it tested nothing: {moments}"
+        # the restart finishes the evaluation and drains the spool
+        collector = site.start("--evaluate-minutes", "600")
+        wait_for(lambda: read(site.db, "SELECT COUNT(*) FROM dirty_days")[0][0] == 0 and len(day_results(site.db, today)) == total,
+                 120, f"the restart to finish the evaluation\n{collector.output()}")
+        wait_for(lambda: not (site.spool / f"rfid1{SUFFIX}").exists() or (site.spool / f"rfid1{SUFFIX}").stat().st_size == 0,
+                 10, "the spool drained")
+        assert collector.terminate() < STOP_LIMIT
+    assert day_results(site.db, today) == truth_days, moments
+    # the punch log is as it was, and every confirmed card is stored once
+    assert read(site.db, "SELECT id, device_id, device_user_id, punched_at, hash FROM punches WHERE device_id = 'gate'"
+                " ORDER BY id") == punches
+    cards = [row[0] for row in read(site.db, "SELECT device_user_id FROM punches WHERE device_id = 'rfid1'")]
+    assert len(cards) == len(set(cards)), "a card was stored twice"
+    assert set(confirmed) <= set(cards) <= set(presented), f"lost: {sorted(set(confirmed) - set(cards))}"
+    assert "OK" in site.monitor("verify")
 
 
 # --- kill -9 during live reading -------------------------------------------------------------
@@ -140,7 +244,7 @@ def test_kill_9_during_live_reading_loses_and_duplicates_nothing(site: Site, tri
 
 
 def test_sigterm_in_the_middle_of_an_evaluation_stops_within_5_s(site: Site) -> None:
-    total = staff(site.db, people=200, days=400, today=date.today())
+    total = staff(site, people=200, days=400, today=date.today())
     collector = site.start("--evaluate-minutes", "600")
     # the evaluation starts at once; its first batches commit as they go
     wait_for(lambda: read(site.db, "SELECT COUNT(*) FROM day_results")[0][0] > 0, 60,
@@ -160,7 +264,7 @@ def test_sigterm_in_the_middle_of_an_evaluation_stops_within_5_s(site: Site) -> 
 def long_evaluation(site: Site, tmp_path, people: int, days: int, cards: int) -> None:
     """A card every 0.5 s while ``monitor run`` judges ``people`` × ``days`` from scratch:
     every card is stored, and the first ones were presented mid-evaluation."""
-    total = staff(site.db, people=people, days=days, today=date.today())
+    total = staff(site, people=people, days=days, today=date.today())
     link = tmp_path / "usb-reader"
     site.add_device(f'id = "rfid1"\nprotocol = "rfid"\nport = "{link}"\ncard_format = "decimal"')
     with CardReaderSimulator(link=link, interval=0) as reader:
