@@ -178,6 +178,18 @@ def _write_sheet(book: Workbook, styles: _Styles, timesheet: UnitTimesheet, orga
             made.style = style
         return made
 
+    made_cells: dict[tuple[type, object, str], WriteOnlyCell] = {}
+
+    def same_cell(value: object, style: str) -> WriteOnlyCell:
+        # A write-only sheet writes each appended row at once and only then moves on, so
+        # one cell object can stand for every equal cell (a day's "+", an empty weekend
+        # day): a month has a handful of symbols, but a province 300,000 day cells.
+        key = (type(value), value, style)
+        found = made_cells.get(key)
+        if found is None:
+            found = made_cells[key] = cell(value, style)
+        return found
+
     def merge(first_row: int, first_column: int, last_row: int, last_col: int) -> None:
         ws.merged_cells.add(CellRange(min_row=first_row, min_col=first_column, max_row=last_row, max_col=last_col))
 
@@ -217,11 +229,14 @@ def _write_sheet(book: Workbook, styles: _Styles, timesheet: UnitTimesheet, orga
     # the people: one style name per column, looked up once per sheet
     body = [styles.body_text if column in (2, 3) else styles.body_shaded if column in shaded else styles.body
             for column in range(1, last_column + 1)]
+    day_styles = body[FIRST_DAY_COLUMN - 1:total_column - 1]
+    total_styles = body[total_column - 1:]
     for number, person in enumerate(timesheet.rows, start=1):
-        values = [number, person.name, person.grade]
-        values += [person.symbols.get(day, "") for day in range(1, days + 1)]
-        values += [_number(person.paid_by_time), _number(person.unpaid), _number(person.insurance)]
-        ws.append([cell(value, style) for value, style in zip(values, body)])
+        row = [cell(number, body[0]), cell(person.name, body[1]), cell(person.grade, body[2])]
+        row += [same_cell(person.symbols.get(day, ""), style) for day, style in enumerate(day_styles, start=1)]
+        row += [same_cell(_number(value), style) for value, style in
+                zip((person.paid_by_time, person.unpaid, person.insurance), total_styles)]
+        ws.append(row)
     totals = dict(zip(range(total_column, last_column + 1), (_number(value) for value in timesheet.totals())))
     sum_row = [cell(None, style) for style in body]
     sum_row[1] = cell("Cộng", styles.body_text_bold)
