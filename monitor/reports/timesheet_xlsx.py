@@ -32,6 +32,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from monitor.engine.leave import LeaveConfig
 from monitor.reports.sign_off import Signature, SignOff
 from monitor.reports.timesheet import UnitTimesheet, legend
+from monitor.reports.xlsx_rows import SheetRows, insert_rows
 
 DEFAULT_CIRCULAR = "Ban hành kèm theo Thông tư số 107/2017/TT-BTC ngày 10/10/2017 của Bộ Tài chính"
 FONT = "Times New Roman"
@@ -46,7 +47,6 @@ def _font(size: float = 10, *, bold: bool = False, italic: bool = False) -> Font
     return Font(name=FONT, size=size, bold=bold, italic=italic)
 
 
-
 class _Styles:
     """The sheet's cell styles, registered once per workbook as named styles.
 
@@ -56,6 +56,9 @@ class _Styles:
     """
 
     def __init__(self, book: Workbook) -> None:
+        self._names: list[str] = []
+        self._ids: dict[str, int] | None = None
+
         def named(name: str, font: Font, *, border: Border | None = None, alignment: Alignment | None = None,
                   fill: PatternFill | None = None) -> str:
             # the workbook's own default border (empty sides) where a cell has none, as before
@@ -65,6 +68,7 @@ class _Styles:
             if fill is not None:
                 style.fill = fill
             book.add_named_style(style)
+            self._names.append(style.name)
             return style.name
 
         self.heading = named("đơn vị", _font(11, bold=True))
@@ -88,6 +92,16 @@ class _Styles:
         self.lock_line = named("khoá sổ", _font(9, italic=True))
         self.legend_title = named("ký hiệu", _font(10, bold=True))
         self.legend = named("ký hiệu, dòng", _font(9))
+
+    def ids(self, ws) -> dict[str, int]:
+        """Style name → the cell format number (``s=``) a cell written as XML carries."""
+        if self._ids is None:
+            probe = WriteOnlyCell(ws)
+            self._ids = {}
+            for name in self._names:
+                probe.style = name
+                self._ids[name] = probe.style_id
+        return self._ids
 
 
 def _number(value: float) -> float | int:
@@ -115,15 +129,17 @@ def write_timesheets(
     # write-only: each sheet streams its rows once, instead of holding every cell as an object
     book = Workbook(write_only=True)
     styles = _Styles(book)
-    for sheet in sheets:
-        _write_sheet(book, styles, sheet, organisation, symbols, circular, sign_offs.get(sheet.unit_code))
+    below_head = [_write_sheet(book, styles, sheet, organisation, symbols, circular, sign_offs.get(sheet.unit_code))
+                  for sheet in sheets]
     if not sheets:
         book.create_sheet("Trống").append(["Không có ngày nào được chấm công trong tháng này."])
     book.properties.creator = organisation
     book.properties.created = _utc(moment)
     buffer = BytesIO()
     book.save(buffer)
-    data = reproducible_zip(buffer.getvalue(), moment)
+    # each sheet's file name is known once saved (openpyxl numbers them then)
+    rows = {ws.path.lstrip("/"): xml for ws, xml in zip(book.worksheets, below_head)}
+    data = reproducible_zip(buffer.getvalue(), moment, rows)
     if isinstance(target, BytesIO):
         target.write(data)
     else:
@@ -135,18 +151,22 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(timezone.utc).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-def reproducible_zip(data: bytes, moment: datetime) -> bytes:
-    """The same workbook with ``moment`` as its modified time and every entry's time.
+def reproducible_zip(data: bytes, moment: datetime, sheet_rows: Mapping[str, bytes] | None = None) -> bytes:
+    """The same workbook with ``moment`` as its modified time and every entry's time,
+    and ``sheet_rows`` (zip entry name → rows' XML) added to those sheets' data.
 
     openpyxl stamps the save time into docProps/core.xml and each zip entry; both are
     replaced so that exporting an unchanged month twice gives identical bytes.
     """
+    sheet_rows = sheet_rows or {}
     stamp = _utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
     local = moment.timetuple()[:6]
     out = BytesIO()
     with zipfile.ZipFile(BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
         for info in source.infolist():
             content = source.read(info.filename)
+            if info.filename in sheet_rows:
+                content = insert_rows(content, sheet_rows[info.filename], info.filename)
             if info.filename == "docProps/core.xml":
                 content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(<)", rb"\g<1>" + stamp.encode() + rb"\g<2>", content)
             entry = zipfile.ZipInfo(info.filename, date_time=local)
@@ -157,9 +177,10 @@ def reproducible_zip(data: bytes, moment: datetime) -> bytes:
 
 
 def _write_sheet(book: Workbook, styles: _Styles, timesheet: UnitTimesheet, organisation: str, symbols: LeaveConfig,
-                 circular: str, signed: SignOff | None) -> None:
-    """One unit's sheet, written top to bottom: a write-only sheet takes its widths, panes
-    and print setup before the first row, and every row once, in order."""
+                 circular: str, signed: SignOff | None) -> bytes:
+    """One unit's sheet: openpyxl writes the head (a write-only sheet takes its widths,
+    panes and print setup before the first row, and every row once, in order); the rows
+    below it are returned as XML, for :func:`reproducible_zip` to put into the sheet."""
     ws = book.create_sheet(_sheet_title(book, timesheet.unit_code))
     days = timesheet.days
     total_column = FIRST_DAY_COLUMN + days  # 32, 33, 34 follow the days
@@ -171,24 +192,12 @@ def _write_sheet(book: Workbook, styles: _Styles, timesheet: UnitTimesheet, orga
     def cell(value: object, style: str | None) -> WriteOnlyCell:
         made = WriteOnlyCell(ws, value=value)
         if isinstance(value, str):
-            # a name or grade from an import file is text, never a formula
-            # ("=HYPERLINK(...)" would otherwise run when the sheet is opened)
+            # text is never a formula: the head carries names from the config and import files
+            # (the people's names and grades below it are inline strings: xlsx_rows)
             made.data_type = "s"
         if style is not None:
             made.style = style
         return made
-
-    made_cells: dict[tuple[type, object, str], WriteOnlyCell] = {}
-
-    def same_cell(value: object, style: str) -> WriteOnlyCell:
-        # A write-only sheet writes each appended row at once and only then moves on, so
-        # one cell object can stand for every equal cell (a day's "+", an empty weekend
-        # day): a month has a handful of symbols, but a province 300,000 day cells.
-        key = (type(value), value, style)
-        found = made_cells.get(key)
-        if found is None:
-            found = made_cells[key] = cell(value, style)
-        return found
 
     def merge(first_row: int, first_column: int, last_row: int, last_col: int) -> None:
         ws.merged_cells.add(CellRange(min_row=first_row, min_col=first_column, max_row=last_row, max_col=last_col))
@@ -226,29 +235,38 @@ def _write_sheet(book: Workbook, styles: _Styles, timesheet: UnitTimesheet, orga
         ws.append([cell(texts.get(column), styles.table_head_shaded if column in shaded else styles.table_head)
                    for column in range(1, last_column + 1)])
 
-    # the people: one style name per column, looked up once per sheet
-    body = [styles.body_text if column in (2, 3) else styles.body_shaded if column in shaded else styles.body
+    # below the head: the people, the sum, the signatures and the legend, written as XML
+    # text into the sheet openpyxl saves (xlsx_rows: a cell object each was most of the time)
+    ids = styles.ids(ws)
+    rows = SheetRows()
+    body = [ids[styles.body_text if column in (2, 3) else styles.body_shaded if column in shaded else styles.body]
             for column in range(1, last_column + 1)]
-    day_styles = body[FIRST_DAY_COLUMN - 1:total_column - 1]
-    total_styles = body[total_column - 1:]
+    columns = range(1, last_column + 1)
+    row_number = letters
     for number, person in enumerate(timesheet.rows, start=1):
-        row = [cell(number, body[0]), cell(person.name, body[1]), cell(person.grade, body[2])]
-        row += [same_cell(person.symbols.get(day, ""), style) for day, style in enumerate(day_styles, start=1)]
-        row += [same_cell(_number(value), style) for value, style in
-                zip((person.paid_by_time, person.unpaid, person.insurance), total_styles)]
-        ws.append(row)
-    totals = dict(zip(range(total_column, last_column + 1), (_number(value) for value in timesheet.totals())))
-    sum_row = [cell(None, style) for style in body]
-    sum_row[1] = cell("Cộng", styles.body_text_bold)
-    for column, value in totals.items():
-        sum_row[column - 1] = cell(value, styles.body_bold)
-    ws.append(sum_row)
-    row_number = letters + len(timesheet.rows) + 1
+        row_number += 1
+        values = [number, person.name, person.grade]
+        values += [person.symbols.get(day, "") for day in range(1, days + 1)]
+        values += [_number(person.paid_by_time), _number(person.unpaid), _number(person.insurance)]
+        rows.add(row_number, zip(columns, values, body))
+    row_number += 1
+    sums: list[object] = [None] * last_column
+    sum_styles = list(body)
+    sums[1], sum_styles[1] = "Cộng", ids[styles.body_text_bold]
+    for offset, value in enumerate(timesheet.totals()):
+        sums[total_column - 1 + offset], sum_styles[total_column - 1 + offset] = _number(value), ids[styles.body_bold]
+    rows.add(row_number, zip(columns, sums, sum_styles))
 
-    placed = {}
-    after = _signatures(placed, cell, merge, styles, row_number + 2, last_column, signed)
-    _legend(placed, cell, styles, after + 1, symbols)
-    _append_placed(ws, placed, row_number + 1, max(placed))
+    placed: dict[int, dict[int, tuple[object, int]]] = {}
+
+    def put(row: int, column: int, value: object, style: str) -> None:
+        placed.setdefault(row, {})[column] = (value, ids[style])
+
+    after = _signatures(put, merge, styles, row_number + 2, last_column, signed)
+    _legend(put, styles, after + 1, symbols)
+    for row in sorted(placed):
+        rows.add(row, ((column, value, style) for column, (value, style) in sorted(placed[row].items())))
+    return rows.xml()
 
 
 def signature_lines(signed: SignOff | None) -> tuple[str, list[tuple[str, str, str]], str | None]:
@@ -301,14 +319,13 @@ def _append_placed(ws, placed: Mapping[int, Mapping[int, WriteOnlyCell]], first:
         ws.append([cells.get(column) for column in range(1, max(cells, default=0) + 1)])
 
 
-def _signatures(placed: dict[int, dict[int, WriteOnlyCell]], cell: Callable[[object, str], WriteOnlyCell],
-                merge: Callable[[int, int, int, int], None], styles: _Styles, row: int, last_column: int,
-                signed: SignOff | None) -> int:
+def _signatures(put: Callable[[int, int, object, str], None], merge: Callable[[int, int, int, int], None],
+                styles: _Styles, row: int, last_column: int, signed: SignOff | None) -> int:
     """The signature block from ``row``; returns the first row after it."""
     dated, slots, lock = signature_lines(signed)
     third = max(1, last_column // 3)
     merge(row, last_column - third + 1, row, last_column)
-    placed.setdefault(row, {})[last_column - third + 1] = cell(dated, styles.sign_date)
+    put(row, last_column - third + 1, dated, styles.sign_date)
     for index, (title, name, day) in enumerate(slots):
         start = 1 + index * third
         end = last_column if index == 2 else start + third - 1
@@ -318,17 +335,16 @@ def _signatures(placed: dict[int, dict[int, WriteOnlyCell]], cell: Callable[[obj
             if not text:
                 continue
             merge(row + offset, start, row + offset, end)
-            placed.setdefault(row + offset, {})[start] = cell(text, style)
+            put(row + offset, start, text, style)
     if lock:
-        placed.setdefault(row + 8, {})[2] = cell(lock, styles.lock_line)
+        put(row + 8, 2, lock, styles.lock_line)
     return row + 9
 
 
-def _legend(placed: dict[int, dict[int, WriteOnlyCell]], cell: Callable[[object, str], WriteOnlyCell], styles: _Styles,
-            row: int, symbols: LeaveConfig) -> None:
-    placed.setdefault(row, {})[2] = cell("Ký hiệu chấm công:", styles.legend_title)
+def _legend(put: Callable[[int, int, object, str], None], styles: _Styles, row: int, symbols: LeaveConfig) -> None:
+    put(row, 2, "Ký hiệu chấm công:", styles.legend_title)
     for offset, (symbol, meaning) in enumerate(legend(symbols), start=1):
-        placed.setdefault(row + offset, {})[2] = cell(f"{symbol}: {meaning}", styles.legend)
+        put(row + offset, 2, f"{symbol}: {meaning}", styles.legend)
 
 
 def _sheet_title(book: Workbook, code: str) -> str:
