@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from monitor.config import Config
 
@@ -17,7 +18,8 @@ from monitor.config import Config
 def create_app(config: Config, *, now: Callable[[], datetime] | None = None, testing: bool = False) -> Flask:
     """Build the Flask application for a validated config (the database must exist)."""
     from monitor.service.keys import open_store
-    from web import admin, audit, auth, calendar, db, devices, i18n, month_close, notify, pages, requests, rollcall, security
+    from web import (admin, audit, auth, calendar, db, devices, exports, i18n, month_close, notify, pages, requests, rollcall,
+                     security)
 
     app = Flask(__name__)
     with open_store(config) as store:
@@ -37,7 +39,12 @@ def create_app(config: Config, *, now: Callable[[], datetime] | None = None, tes
     )
     app.json.ensure_ascii = False  # Vietnamese names stay readable in JSON
     app.jinja_env.globals["site_name"] = config.site.name
+    if config.web.trusted_proxies:
+        # the user's address from X-Forwarded-For, as the proxies in front set it: the login
+        # throttle and the logs would otherwise see every user as the proxy
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.web.trusted_proxies)  # type: ignore[method-assign]
     db.init_app(app, config, now)
+    exports.init_app(app, config.web)
     auth.init_app(app)
     i18n.init_app(app)
     app.register_blueprint(auth.bp)

@@ -1,29 +1,42 @@
 """Heavy exports (the C01-HD workbook) outside the waitress request threads.
 
-A province's timesheet takes tens of seconds of pure Python. Run in a request thread,
-four of them hold every thread, and run in a thread of this process they take the
-interpreter lock from the pages as well. So they run in one worker process, one at a
-time, with a short queue; past that the answer is "busy, try again" (503 with
-Retry-After). A request waits a moment for its file (a small office's comes at once),
-else it answers 202 with a page that reloads itself, and the finished file waits for
-that reload. A second request for the same file joins the job under way.
+A province's timesheet takes seconds of pure Python. Run in a request thread, four of
+them hold every thread, and run in a thread of this process they take the interpreter
+lock from the pages as well. So they run in worker processes (``[web] export_workers``,
+one by default) with a short queue (``[web] export_queue``); past that the answer is
+"busy, try again" (503 with Retry-After). The workers run at a lower CPU priority, so
+that on a small machine the pages win the cores while a workbook is made.
+
+A request waits a moment for its file (a small office's comes at once), else it answers
+202 with a page that reloads itself, and the finished file waits for that reload. A
+waiting request holds one of waitress's threads, so at most half of them wait at once;
+the others answer 202 at once and the pages keep their threads. A second request for the
+same file joins the job under way.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import sys
 import threading
 import time
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from flask import Flask, current_app
+
+from monitor.config.core import WebConfig
 from monitor.engine.leave import LeaveConfig
 
-WORKERS = 1  # on the 2-core machine: one core for the pages, one for exports
-WAITING = 2  # jobs queued behind the running one before "busy"
 KEEP_SECONDS = 600  # a finished file nobody fetched is dropped after this
+RELOAD_SECONDS = 1  # the "preparing" page asks again after this; a request then waits up to 2 s for the file
+NICENESS = 10  # the workers' CPU priority below the pages (os.nice; "below normal" on Windows)
+BELOW_NORMAL_PRIORITY_CLASS = 0x4000  # Windows' SetPriorityClass value
 
 
 @dataclass(frozen=True)
@@ -54,21 +67,50 @@ def timesheet_workbook(job: TimesheetRequest) -> bytes | None:
     return data if sheets else None
 
 
+def _start_worker() -> None:
+    """Run once in each worker process as it starts: lower its CPU priority, so that the
+    pages' threads win a busy machine, and import the export code before the first job."""
+    if hasattr(os, "nice"):
+        os.nice(NICENESS)
+    elif sys.platform == "win32":  # pragma: no cover - Windows has no os.nice
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        kernel32.SetPriorityClass(kernel32.GetCurrentProcess(), BELOW_NORMAL_PRIORITY_CLASS)
+    import monitor.reports.timesheet_export  # noqa: F401
+
+
+def _ready() -> bool:
+    return True
+
+
+# one pool per worker count, shared by every app made in this process (tests make many,
+# and a spawned worker costs a second of start-up)
+_pools: dict[int, ProcessPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    with _pools_lock:
+        pool = _pools.get(workers)
+        if pool is None:
+            # spawn, not fork: forking a process that runs threads can copy a held lock
+            pool = _pools[workers] = ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+        return pool
+
+
 class ExportJobs:
     """Jobs by key (who, what, which month and unit), run in a bounded worker pool."""
 
-    def __init__(self, workers: int = WORKERS, waiting: int = WAITING) -> None:
+    def __init__(self, workers: int = WebConfig.export_workers, waiting: int = WebConfig.export_queue, *,
+                 waiters: int = 2) -> None:
         self.limit = workers + waiting
         self.workers = workers
-        self._pool: ProcessPoolExecutor | None = None
         self._jobs: dict[tuple[str, ...], tuple[Future, float]] = {}
         self._lock = threading.Lock()
-
-    def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # spawn, not fork: forking a process that runs threads can copy a held lock
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
-        return self._pool
+        self.waiters = waiters
+        self._waiting = threading.BoundedSemaphore(waiters) if waiters > 0 else None
 
     def start(self, key: tuple[str, ...], job: TimesheetRequest) -> Future | None:
         """The job under way for ``key``, or a new one; ``None`` when too many are under way."""
@@ -78,9 +120,35 @@ class ExportJobs:
                 return self._jobs[key][0]
             if sum(1 for future, _ in self._jobs.values() if not future.done()) >= self.limit:
                 return None
-            future = self._executor().submit(timesheet_workbook, job)
+            future = _pool(self.workers).submit(timesheet_workbook, job)
             self._jobs[key] = (future, time.monotonic())
             return future
+
+    @contextmanager
+    def waiting_slot(self) -> Iterator[bool]:
+        """Whether this request may hold its thread to wait for a file (a slot is free);
+        the slot is given back on leaving."""
+        if self._waiting is None or not self._waiting.acquire(blocking=False):
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            self._waiting.release()
+
+    def wait(self, future: Future, seconds: float) -> bool:
+        """Whether ``future`` is done, waiting up to ``seconds`` for it when a request
+        thread may be spared for that (else it answers at once)."""
+        if not future.done():
+            with self.waiting_slot() as allowed:
+                if allowed:
+                    wait([future], timeout=seconds)
+        return future.done()
+
+    def warm(self) -> Future:
+        """Start the workers now (a spawned process imports the export code for a second
+        or so), so that the first export does not wait for that."""
+        return _pool(self.workers).submit(_ready)
 
     def forget(self, key: tuple[str, ...]) -> None:
         """The file was handed out (or failed): the next request makes a fresh one."""
@@ -93,12 +161,21 @@ class ExportJobs:
             del self._jobs[key]
 
     def shutdown(self) -> None:
+        """Stop this size's workers (after the job under way) and forget every job."""
+        with _pools_lock:
+            pool = _pools.pop(self.workers, None)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         with self._lock:
-            if self._pool is not None:
-                self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
             self._jobs.clear()
 
 
-# one worker pool per process, shared by every app made in it (tests make many)
-jobs = ExportJobs()
+def init_app(app: Flask, web: WebConfig) -> None:
+    """The app's export jobs, sized by ``[web]``: at most half of waitress's threads
+    wait for a file, the others always serve pages."""
+    app.extensions["exports"] = ExportJobs(web.export_workers, web.export_queue, waiters=web.threads // 2)
+
+
+def export_jobs() -> ExportJobs:
+    """The current app's export jobs."""
+    return current_app.extensions["exports"]

@@ -11,8 +11,6 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
-from concurrent.futures import TimeoutError as FutureTimeout
-
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -31,8 +29,7 @@ from monitor.reports.render import to_csv
 from monitor.reports.summary import SUMMARY_KEYS, day_summary
 from web.charts import unit_trend
 from web.db import get_store, now, state
-from web.exports import TimesheetRequest
-from web.exports import jobs as export_jobs
+from web.exports import RELOAD_SECONDS, TimesheetRequest, export_jobs
 from web.i18n import format_month
 from web.visibility import units_in_view, visible_employee, visible_units
 
@@ -227,17 +224,19 @@ def timesheet_xlsx(file_format: str):
         symbols=config.policy.leave, file_format=file_format, now=now(),
     )
     key = (str(config.storage.database), current_user.get_id(), "timesheet", str(month), unit or "", file_format)
-    job = export_jobs.start(key, request_)
+    jobs = export_jobs()
+    job = jobs.start(key, request_)
     if job is None:
         raise ServiceUnavailable(_("Other timesheets are being made right now. Try again in a minute."), retry_after=60)
+    if not jobs.wait(job, current_app.config.get("EXPORT_WAIT_SECONDS", 2)):
+        return (render_template("pages/preparing.html", month=month, unit=unit, reload_seconds=RELOAD_SECONDS), 202,
+                {"Retry-After": str(RELOAD_SECONDS)})
     try:
-        workbook = job.result(timeout=current_app.config.get("EXPORT_WAIT_SECONDS", 2))
-    except FutureTimeout:
-        return render_template("pages/preparing.html", month=month, unit=unit), 202, {"Retry-After": "3"}
+        workbook = job.result()
     except Exception:
-        export_jobs.forget(key)
+        jobs.forget(key)
         raise
-    export_jobs.forget(key)
+    jobs.forget(key)
     if workbook is None:
         flash(_("No day of %(month)s is judged yet for these units, so there is no timesheet to download."
                 " Days are judged by the collector ('monitor run') or by 'monitor evaluate'.",

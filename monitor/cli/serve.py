@@ -23,6 +23,7 @@ def serve(app: AppContext, host: str | None, port: int | None) -> None:
     with app.store() as store:
         store.quick_check()  # refuse a damaged file before serving pages from it
     web_app = create_app(config, now=app.clock)
+    web_app.extensions["exports"].warm()  # the export worker starts now, not with the first timesheet
     host = host or config.web.host
     port = port or config.web.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

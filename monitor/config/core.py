@@ -70,6 +70,9 @@ class WebConfig:
     language: str = "vi"
     session_minutes: int = 480
     secure_cookies: bool = False  # set true when served over HTTPS (behind a reverse proxy)
+    export_workers: int = 1  # processes making heavy exports (C01-HD), below the pages' priority
+    export_queue: int = 2  # exports waiting for a worker before the answer is "busy, try again"
+    trusted_proxies: int = 0  # reverse proxies in front whose X-Forwarded-For is believed (0: none)
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ class DeviceConfig:
 # --- sections -------------------------------------------------------------------------
 
 SITE_KEYS = {"name", "timezone"}
-WEB_KEYS = {"host", "port", "threads", "language", "session_minutes", "secure_cookies"}
+WEB_KEYS = {"host", "port", "threads", "language", "session_minutes", "secure_cookies", "export_workers",
+            "export_queue", "trusted_proxies"}
 STORAGE_KEYS = {
     "database",
     "key_file",
@@ -137,6 +141,11 @@ def _check_id(value: str) -> str | None:
     if not ID_PATTERN.match(value):
         return f"{value!r} is not a valid id (letters, digits, '-', '_', '.'; at most 64)"
     return None
+
+
+MAX_EXPORT_WORKERS = 16
+MAX_EXPORT_QUEUE = 100
+MAX_TRUSTED_PROXIES = 5
 
 
 def _positive(value: int | float) -> str | None:
@@ -190,6 +199,19 @@ def parse_web(checker: Checker, raw: Any) -> WebConfig:
         language=checker.get(table, "language", str, path, WebConfig.language, choices=("vi", "en")),
         session_minutes=checker.get(table, "session_minutes", int, path, WebConfig.session_minutes, check=_positive),
         secure_cookies=checker.get(table, "secure_cookies", bool, path, False),
+        export_workers=checker.get(
+            table, "export_workers", int, path, WebConfig.export_workers,
+            check=lambda v: None if 1 <= v <= MAX_EXPORT_WORKERS else
+            f"{v} export workers: give 1 to {MAX_EXPORT_WORKERS}, at most the cores the pages can spare (1 on 2 cores)"),
+        export_queue=checker.get(
+            table, "export_queue", int, path, WebConfig.export_queue,
+            check=lambda v: None if 0 <= v <= MAX_EXPORT_QUEUE else
+            f"{v} queued exports: give 0 (busy at once when the workers are taken) to {MAX_EXPORT_QUEUE}"),
+        trusted_proxies=checker.get(
+            table, "trusted_proxies", int, path, WebConfig.trusted_proxies,
+            check=lambda v: None if 0 <= v <= MAX_TRUSTED_PROXIES else
+            f"{v} proxies: give 0 (the site is reached directly) or the number of reverse proxies in front"
+            f" (1 for one nginx or IIS), at most {MAX_TRUSTED_PROXIES}"),
     )
 
 

@@ -107,30 +107,27 @@ def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str
     if unit_codes is not None:
         allowed = set(unit_codes)
         wanted = [code for code in wanted if code in allowed]
-    employees = {e["code"]: e for e in store.employees(wanted)}
     rows_by_unit: dict[str, dict[str, TimesheetRow]] = {}
     holidays: dict[str, set[int]] = {}
-    for result in store.day_results_between(month.first, month.last, unit_codes=wanted, lean=True):
-        if result["provisional"]:
-            continue  # a day not over yet has no place on a timesheet
-        code = result["employee_code"]
-        person = employees.get(code, {})
-        sheet = rows_by_unit.setdefault(result["unit_code"], {})
+    parts_of: dict[str, list[tuple[str, float]]] = {}  # symbol -> (total column, share) for each part
+    for unit_code, code, name, grade, day, status, symbol, corrected in store.timesheet_days(month.first, month.last,
+                                                                                             wanted):
+        sheet = rows_by_unit.setdefault(unit_code, {})
         row = sheet.get(code)
         if row is None:
-            row = sheet[code] = TimesheetRow(code, result["full_name"], person.get("grade") or person.get("title") or "")
-        day = date.fromisoformat(result["day"]).day
-        symbol = result["symbol"] if result["approved_symbol"] is None else result["approved_symbol"]
-        row.symbols[day] = (symbol or "") + (CORRECTED_MARK if result["corrected"] else "")
-        if result["status"] == "holiday":
-            holidays.setdefault(result["unit_code"], set()).add(day)
-        if result["status"] in NOT_COUNTED_STATUSES or not symbol:
+            row = sheet[code] = TimesheetRow(code, name, grade)
+        row.symbols[day] = (symbol or "") + (CORRECTED_MARK if corrected else "")
+        if status == "holiday":
+            holidays.setdefault(unit_code, set()).add(day)
+        if status in NOT_COUNTED_STATUSES or not symbol:
             continue
-        parts = split_symbol(symbol, symbols)
-        for part in parts:
-            column = column_for(part, symbols)
-            if column is not None:
-                setattr(row, column, getattr(row, column) + 1 / len(parts))
+        counted = parts_of.get(symbol)
+        if counted is None:
+            parts = split_symbol(symbol, symbols)
+            counted = parts_of[symbol] = [(column, 1 / len(parts)) for column in
+                                          (column_for(part, symbols) for part in parts) if column is not None]
+        for column, share in counted:
+            setattr(row, column, getattr(row, column) + share)
     sheets = []
     for code in wanted:
         if code not in rows_by_unit:

@@ -24,6 +24,7 @@ from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
 from monitor.store.requests import RequestStore
 from monitor.store.results import ResultStore
+from monitor.store.timesheets import TimesheetStore
 from monitor.store.views import ViewStore
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
 
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
-            RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore):
+            RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore,
+            TimesheetStore):
     """The attendance database."""
 

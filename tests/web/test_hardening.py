@@ -204,6 +204,36 @@ def test_attempts_are_logged(client, auth, web_config: Path) -> None:
     assert [(a["succeeded"], a["address"]) for a in attempts] == [(1, "127.0.0.1"), (0, "127.0.0.1")]
 
 
+def _addresses_logged(database: Path) -> set[str]:
+    store = Store(database, zone=ZONE)
+    try:
+        return {attempt["address"] for attempt in store.login_attempts(limit=500)}
+    finally:
+        store.close()
+
+
+def test_the_throttle_keys_on_x_forwarded_for_only_behind_a_configured_proxy(web_config: Path, auth_for) -> None:
+    # reached directly: the header is anybody's to forge, so it changes nothing
+    client, auth = auth_for(web_config)
+    statuses = []
+    for n in range(21):
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{n}"
+        statuses.append(auth.login(f"ten-{n}", "sai").status_code)
+    assert statuses == [401] * 20 + [429]
+    assert _addresses_logged(web_config.parent / "web.db") == {"127.0.0.1"}
+
+    # behind one proxy ([web] trusted_proxies = 1): the address it forwards is the user's
+    web_config.write_text(web_config.read_text(encoding="utf-8") + "trusted_proxies = 1\n", encoding="utf-8")
+    client, auth = auth_for(web_config)
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.9"
+    statuses = [auth.login(f"khach-{n}", "sai").status_code for n in range(21)]
+    assert statuses == [401] * 20 + [429]  # that user is throttled ...
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.10"
+    assert auth.login("khach-khac", "sai").status_code == 401  # ... not the others behind the same proxy
+    assert auth.login("admin").status_code == 302
+    assert _addresses_logged(web_config.parent / "web.db") == {"127.0.0.1", "203.0.113.9", "203.0.113.10"}
+
+
 # --- 5. equal timing for unknown users ----------------------------------------------------
 
 
@@ -339,8 +369,9 @@ def test_exports_run_beside_the_pages_and_too_many_answer_busy(client, auth, tmp
     import shutil
     import sqlite3
 
-    from web.exports import TimesheetRequest, jobs
+    from web.exports import TimesheetRequest
 
+    jobs = client.application.extensions["exports"]
     auth.login("nhansu")
     locked = tmp_path / "locked.db"
     shutil.copyfile(Path(client.application.extensions["monitor"].config.storage.database), locked)

@@ -49,6 +49,22 @@ BAD_CONFIGS = [
         ],
         id="every-problem-at-once",
     ),
+    pytest.param(
+        "[web]\nexport_workers = 0\nexport_queue = -1\ntrusted_proxies = 9\n",
+        [
+            "config.toml:2: web.export_workers: 0 export workers: give 1 to 16, at most the cores the pages can spare"
+            " (1 on 2 cores)",
+            "config.toml:3: web.export_queue: -1 queued exports: give 0 (busy at once when the workers are taken) to 100",
+            "config.toml:4: web.trusted_proxies: 9 proxies: give 0 (the site is reached directly) or the number of"
+            " reverse proxies in front (1 for one nginx or IIS), at most 5",
+        ],
+        id="export-pool-and-proxies-out-of-range",
+    ),
+    pytest.param(
+        '[web]\nexport_workers = "2"\n',
+        ['config.toml:2: web.export_workers: must be an integer, not a string \'2\''],
+        id="export-workers-not-a-number",
+    ),
 ]
 
 
@@ -64,6 +80,7 @@ def test_defaults_without_sections(tmp_path: Path) -> None:
     assert config.site.timezone == "Asia/Ho_Chi_Minh"
     assert config.storage.database == tmp_path / "attendance.db"
     assert config.devices == ()
+    assert (config.web.export_workers, config.web.export_queue, config.web.trusted_proxies) == (1, 2, 0)
 
 
 def test_database_is_relative_to_the_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
 
 from drivers.base import Punch
 from monitor.config import Config
@@ -135,3 +136,44 @@ def test_export_command(run, initialized: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{target}: 1 unit sheet(s), 1 employee(s), month 2026-11.\n"
     assert load_workbook(target)["SNV"]["B12"].value == "Trần Văn Bình"
+
+
+def test_the_whole_form_keeps_its_styles_merges_and_print_setup(judged: Store, tmp_path: Path) -> None:
+    """Every cell of the table boxed, days off shaded from the day numbers down, the head
+    in 9 pt bold, the body in 10 pt, the sum bold; the merged head, the widths, the frozen
+    panes and A4 landscape printing with the head on every page."""
+    path = tmp_path / "bang-cham-cong.xlsx"
+    write_timesheets(build_timesheets(judged, NOVEMBER, SYMBOLS), path, organisation="UBND tỉnh (mẫu)", symbols=SYMBOLS)
+    sheet = load_workbook(path)["SNV"]
+    last = 3 + 30 + 3  # AJ
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {"AA1:AJ1", "AA2:AJ3", "A5:AJ5", "A6:AJ6", "A7:AJ7", "A9:A10", "B9:B10", "C9:C10", "D9:AG9", "AH9:AJ9"} <= merged
+    weekend_or_holiday = {3 + day for day in range(1, 31) if date(2026, 11, day).weekday() >= 5 or day == 24}
+    for row in range(9, 15):  # head (9-11), two people (12-13), the sum (14)
+        for column in range(1, last + 1):
+            cell = sheet.cell(row=row, column=column)
+            if isinstance(cell, MergedCell):
+                continue  # openpyxl reads a merged range's inner cells as its own placeholders
+            assert cell.border.left.style == cell.border.bottom.style == "thin", cell.coordinate
+            shaded = column in weekend_or_holiday and row > 9
+            assert cell.fill.start_color.rgb.endswith("D9D9D9") == shaded, cell.coordinate
+            if row <= 11 and column == 1:
+                assert (cell.font.sz, cell.font.b) == (9, True)
+    assert (sheet["B12"].font.sz, sheet["B12"].font.b, sheet["D12"].alignment.horizontal) == (10, False, "center")
+    assert sheet["B14"].font.b and sheet["AH14"].font.b and sheet["AH14"].value == 32
+    assert [sheet.column_dimensions[c].width for c in ("A", "B", "C", "D", "AH")] == [5, 24, 14, 4.2, 9]
+    assert sheet.row_dimensions[10].height == 48
+    assert sheet.freeze_panes == "D12" and sheet.print_title_rows == "$9:$11"
+    assert (sheet.page_setup.orientation, sheet.page_setup.paperSize, sheet.page_setup.fitToWidth) == ("landscape", 9, 1)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_names_keep_their_exact_text_and_stay_text(judged: Store, tmp_path: Path) -> None:
+    sheets = build_timesheets(judged, NOVEMBER, SYMBOLS)
+    first = sheets[0].rows[0]
+    first.name, first.grade = ' =1+1 & <b>"x"</b> ', "\rCR\tbậc 2"
+    path = tmp_path / "t.xlsx"
+    write_timesheets(sheets, path, organisation="UBND", symbols=SYMBOLS)
+    cells = load_workbook(path)["SNV"]
+    assert (cells["B12"].value, cells["B12"].data_type) == (' =1+1 & <b>"x"</b> ', "s")
+    assert (cells["C12"].value, cells["C12"].data_type) == ("\rCR\tbậc 2", "s")
