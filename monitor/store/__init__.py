@@ -25,6 +25,7 @@ from monitor.store.push import PushStore
 from monitor.store.requests import RequestStore
 from monitor.store.results import ResultStore
 from monitor.store.views import ViewStore
+from monitor.store.wal import Checkpoint, WalStore
 
 __all__ = [
     "Store",
@@ -36,10 +37,11 @@ __all__ = [
     "IntegrityReport",
     "storage_error",
     "copy_database",
+    "Checkpoint",
 ]
 
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
-            RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore):
+            RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore, WalStore):
     """The attendance database."""
 
