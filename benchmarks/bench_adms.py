@@ -35,7 +35,6 @@ import argparse
 import multiprocessing as mp
 import os
 import random
-import resource
 import signal
 import socket
 import statistics
@@ -222,7 +221,6 @@ def main() -> None:
         for client in clients:
             client.start()
         receiver = start_receiver(config_path, port, folder / "receive.log")
-        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu_ready = cpu_seconds(receiver.pid)
         start.wait()
         began = time.perf_counter()
@@ -252,9 +250,10 @@ def main() -> None:
         for client in clients:
             client.join()
         receiver.send_signal(signal.SIGTERM)
-        receiver.wait(timeout=60)
-        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+        # the receiver's own resource usage (the client processes are children too)
+        _pid, status, usage = os.wait4(receiver.pid, 0)
+        receiver.returncode = os.waitstatus_to_exitcode(status)
+        cpu = usage.ru_utime + usage.ru_stime
 
         config = load_config(config_path)
         lost = duplicated = stored = held_by_clocks = 0
