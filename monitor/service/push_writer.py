@@ -131,19 +131,23 @@ class HandlerTimes:
     def __init__(self, keep: int = 50_000):
         self.keep = keep
         self._times: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()  # a summary may be asked for while requests are served
 
     def record(self, kind: str, seconds: float) -> None:
-        times = self._times.get(kind)
-        if times is None:
-            times = self._times.setdefault(kind, deque(maxlen=self.keep))
-        times.append(seconds)
+        with self._lock:
+            times = self._times.get(kind)
+            if times is None:
+                times = self._times[kind] = deque(maxlen=self.keep)
+            times.append(seconds)
 
     def summary(self) -> str:
         """One line per kind and one for all: count, p50, p95 and the longest, in ms."""
+        with self._lock:
+            recorded = {kind: sorted(times) for kind, times in self._times.items()}
         lines = []
         everything: list[float] = []
-        for kind in sorted(self._times):
-            values = sorted(self._times[kind])
+        for kind in sorted(recorded):
+            values = recorded[kind]
             everything += values
             lines.append(_line(kind, values))
         if not everything:
