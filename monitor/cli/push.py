@@ -38,6 +38,7 @@ def receive(app: AppContext, host: str | None, port: int | None, verbose: bool) 
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.stop()
+        click.echo(server.receiver.times.summary(), err=True)
 
 
 # --- devices ------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ while it waited. Parsing is :mod:`drivers.adms`; here only what to keep and how.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -80,12 +80,17 @@ def parse_attlog_for(body: str | bytes, settings: PushDeviceSettings, today: dat
                         years=plausible_years(today))
 
 
-def store_attlog(store: Store, sn: str, device_id: str, batch: AttlogBatch, *, clock_suspect: bool = False) -> UploadReport:
+def store_attlog(store: Store, sn: str, device_id: str, batch: AttlogBatch, *, clock_suspect: bool = False,
+                 between_batches: Callable[[], None] | None = None) -> UploadReport:
     """Append the good punches of a parsed upload through the store's one append (identity,
-    chain, unknown badges); refused lines are counted on the clock and reported."""
+    chain, unknown badges); refused lines are counted on the clock and reported.
+    ``between_batches`` runs after each transaction of a long upload (the receiver
+    lets short writes in there)."""
     report = UploadReport(lines=batch.lines, refused=list(batch.errors))
     if batch.punches:
-        added = store.add_punches(device_id, batch.punches, source="device", clock_suspect=clock_suspect)
+        progress = None if between_batches is None else (lambda _count: between_batches())
+        added = store.add_punches(device_id, batch.punches, source="device", clock_suspect=clock_suspect,
+                                  progress=progress)
         report.new, report.existing = added.new, added.existing
         report.unknown_users = {user for _device, user in added.unknown_users}
     if report.refused:

@@ -23,6 +23,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -52,6 +53,7 @@ from monitor.engine.clock import in_zone, wall_time
 from monitor.errors import MonitorError, Refused
 from monitor.service.push_devices import record_results, store_held_uploads, unsent_result, wire_command
 from monitor.service.push_ingest import measure_push_offset, parse_attlog_for, store_attlog, store_operlog
+from monitor.service.push_writer import Checkpointer, HandlerTimes, WriterGate
 from monitor.service.keys import open_store
 from monitor.store import Store
 
@@ -64,6 +66,11 @@ TOUCH_SECONDS = 30
 BINARY_TYPES = ("image/", "audio/", "video/", "multipart/", "application/zip", "application/pdf")
 STORED_TABLES = ("ATTLOG", "OPERLOG")
 SERVER_VERSION = "attendance-monitor 1"
+# an ATTLOG upload of at most this many lines is a realtime one: it goes before backfills
+SHORT_UPLOAD_LINES = 20
+# a body longer than this is a batch: batches are parsed and stored one at a time
+BATCH_BODY_BYTES = 2048
+TIMING_KEY = "attendance_monitor.push_kind"  # the environ key naming a request's kind for HandlerTimes
 
 
 class Reply(NamedTuple):
@@ -101,10 +108,15 @@ class RateLimiter:
 
 
 class PushReceiver:
-    """The WSGI application. One database connection per server thread."""
+    """The WSGI application. One database connection per server thread.
+
+    Reads (who is calling, what is queued for it) need no writer; writes go through
+    :attr:`gate` (:mod:`monitor.service.push_writer`): short ones first. With
+    ``own_checkpoints`` the connections leave WAL checkpoints to the caller's
+    :class:`~monitor.service.push_writer.Checkpointer`."""
 
     def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic):
+                 monotonic: Callable[[], float] = time.monotonic, own_checkpoints: bool = False):
         self.config = config
         self.push = config.push
         zone = config.site.zone
@@ -117,9 +129,13 @@ class PushReceiver:
         self._touched: dict[str, tuple[float, str | None]] = {}  # sn -> (monotonic, status reason written)
         self._registry_key: bytes | None = None
         self._offsets_written: dict[str, float] = {}
-        # One writer at a time, handed over by a lock: SQLite's own wait for its write
-        # lock sleeps in steps of up to 100 ms, which is most of a request's budget.
-        self._writer = threading.Lock()
+        self.gate = WriterGate()
+        # One batch at a time, parse included: five batches parsed side by side finish no
+        # sooner (the work is bound to the GIL) but leave a short request five busy threads
+        # to wait behind for the GIL instead of one.
+        self._batches = threading.Lock()
+        self.times = HandlerTimes()
+        self.own_checkpoints = own_checkpoints
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -131,6 +147,8 @@ class PushReceiver:
         if store is None:
             # with the site's key: the heads this process writes are signed like the rest
             store = open_store(self.config, now=self.now, migrate=False)
+            if self.own_checkpoints:
+                store.defer_checkpoints()
             self._local.store = store
             with self._stores_lock:
                 self._stores.append(store)
@@ -144,6 +162,7 @@ class PushReceiver:
             store.close()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
         try:
             reply = self.handle(environ)
         except BodyTooLarge as exc:
@@ -155,6 +174,7 @@ class PushReceiver:
             reply = Reply(500, "server error: the request was not stored; send it again later")
         data = reply.text.encode("utf-8")
         status = HTTPStatus(reply.status)
+        self.times.record(environ.get(TIMING_KEY, "not iclock"), time.perf_counter() - started)
         start_response(f"{status.value} {status.phrase}", [
             ("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data))), *reply.headers,
         ])
@@ -170,6 +190,9 @@ class PushReceiver:
             return Reply(404, "not an iclock request")
         query = parse_query(environ.get("QUERY_STRING", ""))
         kind = endpoint(method, path, query)
+        table = (query.table or "").upper()
+        # a fixed set of names: what a clock writes in the URL never makes a new one
+        environ[TIMING_KEY] = f"upload {table if table in STORED_TABLES else 'other'}" if kind is Endpoint.UPLOAD else kind.value
         if kind is Endpoint.UNKNOWN:
             return Reply(404, "not an iclock request this server answers")
         wait = self.limiter.wait(query.sn)
@@ -182,16 +205,18 @@ class PushReceiver:
             # not acknowledged either: the clock keeps the records (docs/adms.md)
             return Reply(501, "querydata is not read by this server")
         body = self._body(environ, method)
-        with self._writer:
-            return self._answer(kind, query, body, environ.get("REMOTE_ADDR"))
+        if kind is Endpoint.UPLOAD and len(body) > BATCH_BODY_BYTES:
+            environ[TIMING_KEY] += " batch"
+        return self._answer(kind, query, body, environ.get("REMOTE_ADDR"))
 
     def _answer(self, kind: Endpoint, query: PushQuery, body: bytes, address: str | None) -> Reply:
         store = self.store()
         row = store.push_device(query.sn)
         if row is None:
             try:
-                row = store.register_push_contact(query.sn, address=address, push_version=query.pushver,
-                                                  max_waiting=self.push.max_waiting_devices)
+                with self.gate.hold():
+                    row = store.register_push_contact(query.sn, address=address, push_version=query.pushver,
+                                                      max_waiting=self.push.max_waiting_devices)
             except Refused as exc:
                 log.warning("clock %s at %s refused: %s", query.sn, address, exc)
                 return Reply(503, "this server holds no more clocks waiting for approval")
@@ -232,7 +257,8 @@ class PushReceiver:
         last, written_reason = self._touched.get(sn, (None, None))
         if not force and info is None and last is not None and moment - last < TOUCH_SECONDS and reason == written_reason:
             return
-        store.touch_push_device(sn, address=address, push_version=push_version, info=info, status_reason=reason)
+        with self.gate.hold():
+            store.touch_push_device(sn, address=address, push_version=push_version, info=info, status_reason=reason)
         self._touched[sn] = (moment, reason)
 
     def _offset_due(self, sn: str) -> bool:
@@ -257,7 +283,8 @@ class PushReceiver:
         self._touch(store, row, address, push_version=query.pushver, force=True)
         if row["state"] == "accepted" and store.held_push_uploads(row["sn"]):
             # accepted while a previous run was storing its held uploads: finish that first
-            store_held_uploads(store, row["sn"], row["device_id"], settings, today=self.now().date())
+            with self.gate.hold(bulk=True):
+                store_held_uploads(store, row["sn"], row["device_id"], settings, today=self.now().date())
             row = store.push_device(row["sn"]) or row
         return Reply(200, options_reply(row["sn"], self._options(settings), attlog_stamp=row["attlog_stamp"] or "0",
                                         operlog_stamp=row["operlog_stamp"] or "0", line_ending=settings.line_ending))
@@ -279,45 +306,66 @@ class PushReceiver:
             return Reply(200, ok_reply())
         if row["state"] == "waiting":
             text = decode_body(body)
-            if not store.hold_push_upload(sn, table, query.stamp, text, max_bytes=self.push.held_bytes_per_device):
-                return Reply(503, "this clock waits for approval and holds as much as it may: it keeps the rest")
-            if query.stamp:
-                store.set_push_stamp(sn, table, query.stamp)
-            self._touch(store, row, address)
+            with self.gate.hold():
+                if not store.hold_push_upload(sn, table, query.stamp, text, max_bytes=self.push.held_bytes_per_device):
+                    return Reply(503, "this clock waits for approval and holds as much as it may: it keeps the rest")
+                if query.stamp:
+                    store.set_push_stamp(sn, table, query.stamp)
+                self._touch(store, row, address)
             return Reply(200, ok_reply())
-        device_id, now = row["device_id"], self.now()
         if table == "OPERLOG":
-            report = store_operlog(store, sn, device_id, body, today=now.date())
+            with self.gate.hold(bulk=True):
+                report = store_operlog(store, sn, row["device_id"], body, today=self.now().date())
+                if query.stamp:
+                    store.set_push_stamp(sn, table, query.stamp)
             if report.tamper:
-                log.warning("%s (SN %s): %d tamper signal(s) in its operation log", device_id, sn, report.tamper)
-        else:
-            batch = parse_attlog_for(body, settings, now.date())
-            last_seen = datetime.fromisoformat(row["last_seen_at"])
-            in_touch = (now - last_seen).total_seconds() <= 3 * self.push.delay + TOUCH_SECONDS
-            offset = measure_push_offset(batch.punches, wall_time(now), realtime=in_touch)
-            stored_offset = (store.device_row(device_id) or {}).get("clock_offset_seconds")
-            if offset is None:
-                offset = stored_offset
-            elif offset != stored_offset or self._offset_due(sn):
-                store.record_clock_offset(device_id, offset)
-            suspect = settings.clock_suspect(offset)
-            report = store_attlog(store, sn, device_id, batch, clock_suspect=suspect)
-            reasons = []
-            if suspect:
-                reasons.append(f"clock {offset:+.0f} s off the server")
-            if report.refused:
-                log.warning("%s (SN %s): %s", device_id, sn, report.refusal_summary)
-                reasons.append(report.refusal_summary)
-            self._touch(store, row, address, reason="; ".join(reasons) or None)
-        if query.stamp:
-            store.set_push_stamp(sn, table, query.stamp)
+                log.warning("%s (SN %s): %d tamper signal(s) in its operation log", row["device_id"], sn, report.tamper)
+            return Reply(200, ok_reply())
+        if len(body) > BATCH_BODY_BYTES:
+            with self._batches:
+                return self._attlog(store, row, query, body, settings, address)
+        return self._attlog(store, row, query, body, settings, address)
+
+    def _attlog(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                address: str | None) -> Reply:
+        sn, device_id, now = row["sn"], row["device_id"], self.now()
+        # parsed before the writer is asked for: the writer is held only to write
+        batch = parse_attlog_for(body, settings, now.date())
+        last_seen = datetime.fromisoformat(row["last_seen_at"])
+        in_touch = (now - last_seen).total_seconds() <= 3 * self.push.delay + TOUCH_SECONDS
+        measured = measure_push_offset(batch.punches, wall_time(now), realtime=in_touch)
+        stored_offset = (store.device_row(device_id) or {}).get("clock_offset_seconds")
+        offset = stored_offset if measured is None else measured
+        suspect = settings.clock_suspect(offset)
+        # an upload the store appends in one transaction anyway has all its writes in
+        # that one (one commit); a bigger one commits batch by batch and lets the short
+        # writes waiting meanwhile go in between
+        single = len(batch.punches) <= store.BATCH
+        with self.gate.hold(bulk=len(batch.punches) > SHORT_UPLOAD_LINES):
+            with store.write() if single else nullcontext():
+                if measured is not None and (measured != stored_offset or self._offset_due(sn)):
+                    store.record_clock_offset(device_id, measured)
+                report = store_attlog(store, sn, device_id, batch, clock_suspect=suspect,
+                                      between_batches=None if single else self.gate.let_short_writes_in)
+                reasons = []
+                if suspect:
+                    reasons.append(f"clock {offset:+.0f} s off the server")
+                if report.refused:
+                    reasons.append(report.refusal_summary)
+                self._touch(store, row, address, reason="; ".join(reasons) or None)
+                if query.stamp:
+                    store.set_push_stamp(sn, "ATTLOG", query.stamp)
+        if report.refused:
+            log.warning("%s (SN %s): %s", device_id, sn, report.refusal_summary)
         return Reply(200, ok_reply())
 
     def _describe(self, store: Store, row: dict[str, Any], body: bytes, address: str | None) -> Reply:
         info = parse_registry(body)
-        self._touch(store, row, address, info=info)
-        if row["state"] == "accepted":
-            store.ensure_device(row["device_id"], model=info.get("DeviceName"), firmware=info.get("FWVersion") or info.get("FirmVer"))
+        with self.gate.hold():
+            self._touch(store, row, address, info=info)
+            if row["state"] == "accepted":
+                store.ensure_device(row["device_id"], model=info.get("DeviceName"),
+                                    firmware=info.get("FWVersion") or info.get("FirmVer"))
         return Reply(200, ok_reply())
 
     def _heartbeat(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
@@ -328,7 +376,15 @@ class PushReceiver:
             return Reply(200, ok_reply())
         device_id, now = row["device_id"], self.now()
         if query.info is not None:
-            store.ensure_device(device_id, firmware=query.info.firmware or None)
+            with self.gate.hold():
+                store.ensure_device(device_id, firmware=query.info.firmware or None)
+        if not store.has_open_device_commands(device_id):
+            return Reply(200, ok_reply())  # the common heartbeat: one read, no writer
+        with self.gate.hold():
+            return self._hand_out_commands(store, device_id, settings, now)
+
+    def _hand_out_commands(self, store: Store, device_id: str, settings: PushDeviceSettings, now: datetime) -> Reply:
+        """Close the commands that timed out, and put those not yet sent in the reply."""
         timeout = timedelta(seconds=self.push.command_timeout_seconds)
         store.expire_device_commands(device_id, (now - timeout).isoformat(timespec="seconds"),
                                      f"failed: no result from the clock within {self.push.command_timeout_seconds} s")
@@ -349,7 +405,9 @@ class PushReceiver:
                  address: str | None) -> Reply:
         parsed = parse_command_results(body, max_body=self.push.max_body_bytes)
         self._touch(store, row, address)
-        if row["state"] == "accepted":
+        if row["state"] != "accepted":
+            return Reply(200, ok_reply())
+        with self.gate.hold():
             record_results(store, row["device_id"], parsed.results)
             if parsed.errors:
                 store.note_push_refusals(row["sn"], len(parsed.errors), "; ".join(str(e) for e in parsed.errors[:3]))
@@ -363,7 +421,8 @@ class PushReceiver:
     def _registry_code(self, store: Store, sn: str) -> str:
         # a code the clock can show back, derived from a server secret: it reveals nothing (UNCONFIRMED use)
         if self._registry_key is None:
-            self._registry_key = store.secret("push-registry").encode()
+            with self.gate.hold():
+                self._registry_key = store.secret("push-registry").encode()
         return hmac.new(self._registry_key, sn.encode(), hashlib.sha256).hexdigest()[:16]
 
 
@@ -381,7 +440,8 @@ class ReceiverServer:
         from waitress import create_server
 
         push = config.push
-        self.receiver = PushReceiver(config, now=now)
+        self.receiver = PushReceiver(config, now=now, own_checkpoints=True)
+        self.checkpointer = Checkpointer(lambda: open_store(config, now=self.receiver.now, migrate=False), self.receiver.gate)
         proxy: dict[str, Any] = {}
         if push.trusted_proxy:
             proxy = {"trusted_proxy": push.trusted_proxy, "trusted_proxy_headers": {"x-forwarded-for"},
@@ -405,6 +465,7 @@ class ReceiverServer:
 
     def start(self) -> ReceiverServer:
         """Serve in background threads (``monitor run``, tests); :meth:`stop` ends them."""
+        self.checkpointer.start()
         for target, name in ((self._serve, "push-receiver"), (self._sweep, "push-sweep")):
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
@@ -413,6 +474,7 @@ class ReceiverServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until :meth:`stop` (``monitor receive``)."""
+        self.checkpointer.start()
         sweeper = threading.Thread(target=self._sweep, name="push-sweep", daemon=True)
         sweeper.start()
         self._threads.append(sweeper)
@@ -444,6 +506,7 @@ class ReceiverServer:
             if thread is not threading.current_thread():
                 thread.join(timeout)
         self.server.task_dispatcher.shutdown(timeout=timeout)
+        self.checkpointer.stop(timeout)
         self.receiver.close()
 
     def _sweep(self) -> None:
@@ -451,7 +514,10 @@ class ReceiverServer:
         while not self.stopping.wait(self.SWEEP_SECONDS):
             try:
                 cutoff = (self.receiver.now() - silent).isoformat(timespec="seconds")
-                for device_id in self.receiver.store().mark_silent_push_devices(cutoff):
+                with self.receiver.gate.hold():
+                    gone = self.receiver.store().mark_silent_push_devices(cutoff)
+                for device_id in gone:
                     log.warning("push clock %s went silent: offline", device_id)
             except MonitorError as exc:
                 log.warning("push sweep: %s", exc)
+

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from monitor.store.accounts import AccountStore
 from monitor.store.audit import AuditStore
-from monitor.store.base import DatabaseFailure, storage_error
+from monitor.store.base import Checkpoint, DatabaseFailure, storage_error
 from monitor.store.batches import BatchStore
 from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
@@ -37,6 +37,7 @@ __all__ = [
     "IntegrityReport",
     "storage_error",
     "copy_database",
+    "Checkpoint",
 ]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlite_utils import Database
@@ -108,6 +108,14 @@ AUTO_CHECKPOINT_PAGES = 1000
 BULK_CHECKPOINT_SECONDS = 0.5
 
 
+class Checkpoint(NamedTuple):
+    """What one checkpoint did (SQLite's own figures)."""
+
+    busy: bool  # another checkpoint was running: this one did nothing
+    wal_pages: int  # pages in the WAL
+    copied: int  # pages copied into the database file (all of them: the WAL restarts at the next write)
+
+
 class StoreBase:
     """One SQLite file in WAL mode, opened through sqlite-utils."""
 
@@ -134,6 +142,7 @@ class StoreBase:
         self.bulk_checkpoint_seconds = BULK_CHECKPOINT_SECONDS
         self._bulk_depth = 0
         self._last_checkpoint = 0.0
+        self._checkpoints_deferred = False  # defer_checkpoints(): someone else takes them
         self._touched: set[str] = set()
         self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
         # an injected clock keeps received-at and audit times deterministic in tests
@@ -258,7 +267,8 @@ class StoreBase:
             self.write_count += 1
             if held > self.longest_write:
                 self.longest_write = held
-        if self._bulk_depth and time.perf_counter() - self._last_checkpoint >= self.bulk_checkpoint_seconds:
+        if (self._bulk_depth and not self._checkpoints_deferred
+                and time.perf_counter() - self._last_checkpoint >= self.bulk_checkpoint_seconds):
             self.checkpoint()
 
     @contextmanager
@@ -274,7 +284,7 @@ class StoreBase:
         command) keeps the auto-checkpoint, so the WAL is always copied back, with or
         without a collector; a job killed here loses only its connection's setting."""
         conn = self.db.conn
-        if self._bulk_depth == 0:
+        if self._bulk_depth == 0 and not self._checkpoints_deferred:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
             self._last_checkpoint = time.perf_counter()
         self._bulk_depth += 1
@@ -282,15 +292,23 @@ class StoreBase:
             yield
         finally:
             self._bulk_depth -= 1
-            if self._bulk_depth == 0:
+            if self._bulk_depth == 0 and not self._checkpoints_deferred:
                 conn.execute(f"PRAGMA wal_autocheckpoint = {AUTO_CHECKPOINT_PAGES}")
-        if self._bulk_depth == 0 and not conn.in_transaction:
+        if self._bulk_depth == 0 and not self._checkpoints_deferred and not conn.in_transaction:
             self.checkpoint()  # the job's last batches (not after a failure: that error is the news)
 
-    def checkpoint(self) -> tuple[int, int, int]:
+    def defer_checkpoints(self) -> None:
+        """This connection never checkpoints (``wal_autocheckpoint = 0``, and :meth:`bulk`
+        takes none either): whoever calls this must call :meth:`checkpoint` regularly from
+        elsewhere, or the WAL grows. The push receiver does, from a thread of its own, so
+        no request pays for a disk sync."""
+        self._checkpoints_deferred = True
+        self.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+    def checkpoint(self) -> Checkpoint:
         """A PASSIVE checkpoint, outside any transaction: copies what it can of the WAL
         back into the database file without waiting for (or blocking) other readers and
-        writers. Returns SQLite's (busy, pages in the WAL, pages copied)."""
+        writers."""
         started = time.perf_counter()
         try:
             busy, log, copied = self.db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -299,7 +317,7 @@ class StoreBase:
         finally:
             self._last_checkpoint = time.perf_counter()
             self.longest_checkpoint = max(self.longest_checkpoint, self._last_checkpoint - started)
-        return busy, log, copied
+        return Checkpoint(bool(busy), max(log, 0), max(copied, 0))
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

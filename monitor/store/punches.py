@@ -119,6 +119,10 @@ class PunchStore(StoreBase):
     # until one holds the lock for about this long (seconds), and grow back to BATCH
     BATCH_HOLD = 0.1
     MIN_BATCH = 250
+    # an append of at most this many punches reads only the enrollments of its own users
+    # (a realtime punch must not read a province's enrollment table); a bigger one reads
+    # the table once
+    FEW = 1000
 
     # --- append -----------------------------------------------------------------------
 
@@ -136,8 +140,11 @@ class PunchStore(StoreBase):
         Each batch is one transaction, so an interrupted import keeps what it committed
         and a re-run completes it (identities make re-running safe).
         """
-        return self.add_device_punches(((device_id, punch) for punch in punches), source=source,
-                                       clock_suspect=clock_suspect, progress=progress)
+        if isinstance(punches, (list, tuple)) and len(punches) <= self.FEW:
+            items: Iterable[tuple[str, Punch]] = [(device_id, punch) for punch in punches]
+        else:
+            items = ((device_id, punch) for punch in punches)
+        return self.add_device_punches(items, source=source, clock_suspect=clock_suspect, progress=progress)
 
     def add_device_punches(
         self,
@@ -151,7 +158,7 @@ class PunchStore(StoreBase):
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}")
         to_iso = _LocalIso(self.zone)
-        enrolled = self._enrollment_lookup()
+        enrolled = self._enrollment_lookup(items if isinstance(items, list) and len(items) <= self.FEW else None)
         received_at = self.now_text()
         suspect = 1 if clock_suspect else 0
         total = AddResult()
@@ -288,8 +295,17 @@ class PunchStore(StoreBase):
     def _set_head(self, row_id: int, digest: str) -> None:
         self.set_meta(PUNCH_HEAD, signed(self.key, PUNCH_HEAD, head_value(row_id, digest)))
 
-    def _enrollment_lookup(self) -> _Enrolled:
-        return _Enrolled(self.db.conn.execute("SELECT device_id, device_user_id, employee_code FROM enrollments"))
+    def _enrollment_lookup(self, items: list[tuple[str, Punch]] | None = None) -> _Enrolled:
+        """The enrollments the punches of ``items`` can need (``*`` ones included), or all."""
+        sql = "SELECT device_id, device_user_id, employee_code FROM enrollments"
+        if items is None:
+            return _Enrolled(self.db.conn.execute(sql))
+        devices = sorted({device_id for device_id, _punch in items} | {"*"})
+        users = sorted({punch.user_id for _device, punch in items})
+        return _Enrolled(self.db.conn.execute(
+            f"{sql} WHERE device_id IN ({', '.join('?' * len(devices))}) AND device_user_id IN ({', '.join('?' * len(users))})",
+            (*devices, *users),
+        ))
 
     # --- verify -----------------------------------------------------------------------
 

@@ -250,6 +250,12 @@ class PushStore(StoreBase):
 
     # --- commands as heartbeats read them -------------------------------------------------
 
+    def has_open_device_commands(self, device_id: str) -> bool:
+        """Whether any command of the device awaits sending or its result (a heartbeat
+        with none has nothing to write: it answers from this one read)."""
+        return self.scalar("SELECT 1 FROM device_commands WHERE device_id = ? AND done_at IS NULL LIMIT 1",
+                           (device_id,)) is not None
+
     def unsent_device_commands(self, device_id: str) -> list[dict[str, Any]]:
         """Queued commands of a device not yet handed to it, oldest first."""
         return self.query(

@@ -672,6 +672,25 @@ def test_attlog_format_parse_round_trip(pin, moment, state, verify, work_code, f
     assert [p[:5] for p in batch.punches] == [Punch(pin, moment, verify, state, work_code)[:5]] * 2
 
 
+@given(pins, moments, st.integers(0, 5), st.integers(0, 255), st.integers(0, 999_999))
+def test_the_plain_form_reads_as_the_general_path_does(pin, moment, state, verify, work_code) -> None:
+    # the plain form (TAB, zero-padded time, small numbers) has a fast path; spaces beside
+    # the TABs, an unpadded time and zero-padded numbers take the general one
+    plain = f"{pin}\t{moment:%Y-%m-%d %H:%M:%S}\t{state}\t{verify}\t{work_code}"
+    general = (f"{pin} \t {moment.year}-{moment.month}-{moment.day} {moment.hour}:{moment:%M:%S} \t"
+               f"{state:03d}\t{verify:04d}\t{work_code:06d}")
+    fast, slow = parse_attlog(plain, states="legacy"), parse_attlog(general, states="legacy")
+    assert fast.errors == slow.errors == []
+    assert fast.punches[0][:5] == slow.punches[0][:5] == (pin, moment, verify, state, work_code)
+
+
+@pytest.mark.parametrize("stamp", ["2026-02-30 08:00:00", "2026-10-14 24:00:00", "2026-10-14 08:60:00",
+                                   "2026-13-01 08:00:00", "0000-01-01 00:00:00"])
+def test_the_plain_form_of_no_real_moment_is_refused_as_before(stamp: str) -> None:
+    (error,) = parse_attlog(f"1001\t{stamp}\t0\t1", years=(0, 9999)).errors
+    assert error.reason == f"no such date or time {stamp!r}"
+
+
 @given(st.integers(-12 * 60, 14 * 60).map(lambda m: timedelta(minutes=m)), st.sampled_from(["hh:mm", "minutes", "hours"]))
 def test_timezone_round_trip(offset: timedelta, style: str) -> None:
     text = format_timezone(offset, style)

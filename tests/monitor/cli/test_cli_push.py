@@ -142,4 +142,9 @@ def test_receive_and_simulate_as_processes(initialized: Path, config_file: Path,
         if simulator is not None:
             simulator.communicate(timeout=20)
         assert receiver.wait(timeout=20) == 0, log.read_text()
-    assert "Receiving push clocks on http://127.0.0.1:" in log.read_text()
+    output = log.read_text()
+    assert "Receiving push clocks on http://127.0.0.1:" in output
+    # at exit the receiver says how long its handler took, by kind of request
+    summary = output[output.index("push receiver, time in the handler:"):].splitlines()
+    assert any(line.split()[:2] == ["ping", "1"] for line in summary), summary
+    assert any(line.split()[:3] == ["upload", "ATTLOG", "1"] for line in summary), summary

@@ -70,3 +70,21 @@ def test_a_big_import_runs_as_a_bulk_job_and_a_single_punch_does_not(store: Stor
     assert store.longest_checkpoint > 0
     assert auto_checkpoint(store) == AUTO_CHECKPOINT_PAGES
     assert db_path.stat().st_size > before  # the import's pages were copied back at its end
+
+
+def test_a_bulk_job_on_a_connection_that_deferred_its_checkpoints_leaves_them_deferred(store: Store,
+                                                                                       db_path: Path) -> None:
+    """The push receiver's connections leave checkpoints to a thread of their own: a big
+    upload stored in several batches must neither checkpoint on the request's path nor
+    switch SQLite's auto-checkpoint back on."""
+    store.defer_checkpoints()
+    store.bulk_checkpoint_seconds = 0  # a bulk job on its own would checkpoint after every batch
+    before = db_path.stat().st_size
+    with store.bulk():
+        with store.write():
+            store.set_meta("test:big", BIG)
+    assert auto_checkpoint(store) == 0
+    assert store.longest_checkpoint == 0 and db_path.stat().st_size < before + len(BIG)
+    done = store.checkpoint()  # whoever deferred them takes them
+    assert not done.busy and done.copied == done.wal_pages > 0
+    assert db_path.stat().st_size > before + len(BIG)

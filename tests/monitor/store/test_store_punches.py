@@ -223,6 +223,30 @@ def test_reassigned_badge_does_not_move_old_punches(store: Store) -> None:
     assert [r["employee_code"] for r in store.query("SELECT employee_code FROM punches ORDER BY id")] == ["NV1", "NV2"]
 
 
+def test_a_small_append_reads_only_its_users_enrollments_and_attributes_alike(tmp_path: Path) -> None:
+    # a list of few punches looks up its own users; a stream reads the whole table once:
+    # both must give every punch the same employee (a device's own enrollment beats "*")
+    punches = [punch("5", "2026-03-02 07:29:10"), punch("0003887558", "2026-03-02 07:30:00"),
+               punch("7", "2026-03-02 07:31:00"), punch("9", "2026-03-02 07:32:00")]
+    outcomes = []
+    for name, items in (("few", list(punches)), ("stream", iter(punches))):
+        with Store(tmp_path / f"{name}.db", zone=ZONE, create=True, now=lambda: datetime(2026, 3, 2, 8, tzinfo=ZONE)) as store:
+            seed_directory(store)
+            store.upsert_enrollments([
+                {"device_id": "*", "device_user_id": "0003887558", "employee_code": "NV2", "kind": "card"},
+                {"device_id": "*", "device_user_id": "5", "employee_code": "NV2", "kind": "card"},
+                {"device_id": "gate", "device_user_id": "5", "employee_code": "NV1"},
+                {"device_id": "hall", "device_user_id": "7", "employee_code": "NV1"},
+            ], actor="hr")
+            result = store.add_punches("gate", items, source="device")
+            rows = store.query("SELECT device_user_id, employee_code, hash FROM punches ORDER BY id")
+            outcomes.append((result.unknown_users, result.dirty_days, rows))
+    assert outcomes[0] == outcomes[1]
+    unknown, dirty, rows = outcomes[0]
+    assert [(r["device_user_id"], r["employee_code"]) for r in rows] == [("5", "NV1"), ("0003887558", "NV2"), ("7", None), ("9", None)]
+    assert unknown == {("gate", "7"), ("gate", "9")} and dirty == 2
+
+
 # --- the property: any permutation, any number of times ---------------------------------
 
 LINES = [f"{user}\t2026-03-{day:02d} {hour:02d}:{minute:02d}:00" for user in (1, 2, 3) for day in (2, 3) for hour, minute in ((7, 29), (17, 1))]
