@@ -14,10 +14,10 @@ def log_in(page, url: str, username: str = "admin") -> None:
 
 def test_login_shows_the_site_in_vietnamese_then_english(live_server: str, page) -> None:
     log_in(page, live_server)
-    page.get_by_role("link", name="Thiết bị").wait_for()
+    page.locator("details.menu summary", has_text="Quản trị").wait_for()
     assert page.locator("html").get_attribute("lang") == "vi"
     page.get_by_role("link", name="EN", exact=True).click()
-    page.get_by_role("link", name="Devices").wait_for()
+    page.locator("details.menu summary", has_text="Administration").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
 
 

@@ -15,7 +15,7 @@ def test_logging_in_after_picking_english_stays_english(live_server: str, page) 
     page.get_by_label("Username").fill("admin")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_role("link", name="Devices").wait_for()
+    page.locator("details.menu summary", has_text="Administration").wait_for()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="By unit").is_visible()
 
@@ -32,6 +32,10 @@ def test_phone_pages_do_not_scroll_sideways(live_server: str, browser, path: str
         phone.locator("main table").first.wait_for()
         width, inner = phone.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
         assert inner == 390 and width <= inner, f"{path}: {width}px wide in a {inner}px window"
+        phone.locator("details.menu summary").click()  # the open menu stays inside the screen too
+        phone.get_by_role("link", name="Nhật ký thông báo").wait_for()
+        width = phone.evaluate("document.scrollingElement.scrollWidth")
+        assert width <= inner, f"{path} with the menu open: {width}px wide in a {inner}px window"
     finally:
         context.close()
 

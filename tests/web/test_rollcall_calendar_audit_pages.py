@@ -192,6 +192,7 @@ def test_hr_prints_a_rollcall_in_chromium(live_server: str, page) -> None:
 
 def test_hr_checks_the_calendar_in_chromium(live_server: str, page) -> None:
     log_in(page, live_server, "nhansu")
+    page.locator("details.menu summary").click()
     page.get_by_role("link", name="Lịch nghỉ").click()
     page.get_by_label("Năm").fill("2026")
     page.get_by_role("button", name="Xem").click()
