@@ -194,24 +194,7 @@ class ResultStore(StoreBase):
         self, day_from: date, day_to: date, *, unit_codes: Sequence[str] | None = None, employee_code: str | None = None
     ) -> list[dict[str, Any]]:
         """Per employee: the counts of the month report (``unit_code`` of the last day)."""
-        clauses, params = _result_filter(day_from, day_to, unit_codes, employee_code)
-        required = ", ".join(f"'{status}'" for status in REQUIRED_STATUSES)
-        # SQLite takes a bare column (unit_code) from the row holding the single MAX()
-        return self.query(
-            "SELECT r.employee_code, e.full_name, MAX(r.day) AS last_day, r.unit_code,"
-            f" SUM(r.status IN ({required})) AS required_days, SUM(r.present_fraction) AS present_days,"
-            " SUM(r.late_count) AS late_count, SUM(r.late_minutes) AS late_minutes,"
-            " SUM(r.early_count) AS early_count, SUM(r.early_minutes) AS early_minutes,"
-            " SUM(r.away_minutes) AS away_minutes, SUM(r.absent_fraction) AS absent_days,"
-            " SUM(r.missing_in + r.missing_out) AS missing_punches, SUM(r.provisional) AS provisional_days,"
-            " SUM(r.excused_late_count) AS excused_late_count, SUM(r.excused_late_minutes) AS excused_late_minutes,"
-            " SUM(r.excused_early_count) AS excused_early_count, SUM(r.excused_early_minutes) AS excused_early_minutes,"
-            " SUM(r.excused_away_minutes) AS excused_away_minutes, SUM(r.excused_missing) AS excused_missing,"
-            " SUM(r.excused_absent_fraction) AS excused_absent_days, SUM(r.corrected) AS corrected_days"
-            " FROM day_results r JOIN employees e ON e.code = r.employee_code"
-            f" WHERE {' AND '.join(clauses)} GROUP BY r.employee_code ORDER BY r.unit_code, r.employee_code",
-            params,
-        )
+        return self.query(*month_totals_sql(day_from, day_to, unit_codes, employee_code))
 
     def leave_fractions(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> list[dict[str, Any]]:
         """Required days with leave: employee, leave_kind ("P" or "P,Ô"), leave_fraction, detail."""
@@ -260,3 +243,35 @@ def _result_filter(
         clauses.append("r.employee_code = ?")
         params.append(employee_code)
     return clauses, params
+
+
+def month_totals_sql(
+    day_from: date, day_to: date, unit_codes: Sequence[str] | None, employee_code: str | None
+) -> tuple[str, list[Any]]:
+    """The query of :meth:`ResultStore.month_totals` and its parameters."""
+    clauses, params = _result_filter(day_from, day_to, unit_codes, employee_code)
+    required = ", ".join(f"'{status}'" for status in REQUIRED_STATUSES)
+    if unit_codes is None:
+        # Everyone (the province month): walk the employees in code order and read each
+        # one's month as one range of the (employee, day) primary key, so the rows arrive
+        # grouped and no sorter holds the month's 300,000 rows. Left to itself SQLite
+        # starts from the day index, looks up every row and sorts them: 4 times slower.
+        source, group = "FROM employees e CROSS JOIN day_results r ON r.employee_code = e.code", "e.code"
+    else:
+        # some units: only their days, through the (unit, day) index
+        source, group = "FROM day_results r JOIN employees e ON e.code = r.employee_code", "r.employee_code"
+    # SQLite takes a bare column (unit_code) from the row holding the single MAX()
+    sql = (
+        "SELECT r.employee_code, e.full_name, MAX(r.day) AS last_day, r.unit_code,"
+        f" SUM(r.status IN ({required})) AS required_days, SUM(r.present_fraction) AS present_days,"
+        " SUM(r.late_count) AS late_count, SUM(r.late_minutes) AS late_minutes,"
+        " SUM(r.early_count) AS early_count, SUM(r.early_minutes) AS early_minutes,"
+        " SUM(r.away_minutes) AS away_minutes, SUM(r.absent_fraction) AS absent_days,"
+        " SUM(r.missing_in + r.missing_out) AS missing_punches, SUM(r.provisional) AS provisional_days,"
+        " SUM(r.excused_late_count) AS excused_late_count, SUM(r.excused_late_minutes) AS excused_late_minutes,"
+        " SUM(r.excused_early_count) AS excused_early_count, SUM(r.excused_early_minutes) AS excused_early_minutes,"
+        " SUM(r.excused_away_minutes) AS excused_away_minutes, SUM(r.excused_missing) AS excused_missing,"
+        " SUM(r.excused_absent_fraction) AS excused_absent_days, SUM(r.corrected) AS corrected_days"
+        f" {source} WHERE {' AND '.join(clauses)} GROUP BY {group} ORDER BY r.unit_code, r.employee_code"
+    )
+    return sql, params
