@@ -25,8 +25,8 @@ from monitor.reports.attendance import (
     day_report,
     day_row,
     employee_report,
-    month_counts,
-    month_details,
+    MONTH_LIST_KEYS,
+    month_list,
     month_report,
 )
 from monitor.reports.period import Month
@@ -44,10 +44,7 @@ bp = Blueprint("pages", __name__)
 PAGE_SIZE = 100  # rows of a unit's day per page: a province's day is 10,000 rows
 NOT_IN_SHOWN = 100  # "not in yet" people listed on the start page
 SORTS = ("name", "employee", "unit", "status", "arrival", "departure", "late_minutes", "early_minutes", "away_minutes")
-# the month page's sortable columns, and the ones its totals row adds up
-MONTH_TOTALS = ("required_days", "present_days", "late_count", "late_minutes", "early_count", "absent_days",
-                "missing_punches", "late_count_after", "absent_days_after")
-MONTH_SORTS = ("name", "employee", "unit", *MONTH_TOTALS)
+MONTH_SORTS = ("name", "employee", "unit", *MONTH_LIST_KEYS)  # the month page's sortable columns
 
 
 def _day_arg() -> date:
@@ -227,19 +224,23 @@ def month_summary():
             mimetype="text/csv",
             headers={"Content-Disposition": f"attachment; filename={_file_name('tong-hop', month, unit)}.csv"},
         )
-    # The page: everyone's counts (to search, sort and total them), then the leave days
-    # and flags of the hundred people shown only.
+    # The page: everyone's counts that it sorts, searches and totals, then the whole
+    # report rows (leave days, flags) of the hundred people it shows.
     units, allowed = units_in_view(unit)
-    rows = month_counts(get_store(), month, unit_codes=None if allowed is None else sorted(allowed))
+    scope = None if allowed is None else sorted(allowed)
+    rows = month_list(get_store(), month, unit_codes=scope)
     shown, paging = _sorted_page(rows, MONTH_SORTS)
-    month_details(get_store(), _policy(), month, shown)
+    if shown:
+        report = {row["employee"]: row for row in month_report(
+            get_store(), _policy(), month, unit_codes=scope, employee_codes=[row["employee"] for row in shown])}
+        shown = [report[row["employee"]] for row in shown]
     return render_template("pages/month.html", month=month, rows=shown, paging=paging, totals=_month_totals(rows),
                            unit=unit, units=units, organisation=state().config.site.name)
 
 
 def _month_totals(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The selection's month (every person, whatever page or search is shown)."""
-    totals: dict[str, Any] = {key: sum(row[key] for row in rows) for key in MONTH_TOTALS}
+    totals: dict[str, Any] = {key: sum(row[key] for row in rows) for key in MONTH_LIST_KEYS}
     for key in ("present_days", "absent_days", "absent_days_after"):  # half days: 20.5, never 20.499999
         value = round(totals[key], 2)
         totals[key] = int(value) if value == int(value) else value

@@ -1,7 +1,7 @@
-"""The month report in two steps (issue 11's paged month page): everyone's counts, then
-the leave days and flags of the rows a page shows. Both steps together are the report,
-and the province's query (every employee, read along the primary key) counts exactly
-what the query for chosen units counts."""
+"""The month report as the paged month page asks for it (issue 11): everyone's list of
+the counts it sorts and totals, then the whole report rows of the people it shows. Each
+part is the report's own; the province's query (every employee, read along the primary
+key) counts exactly what the query for chosen units counts."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import datetime
 
 import pytest
 
-from monitor.reports.attendance import month_counts, month_details, month_report
+from monitor.reports.attendance import MONTH_LIST_KEYS, month_counts, month_details, month_list, month_report
 from monitor.service.evaluation import Evaluation
 from monitor.store import Store
 from monitor.store.results import month_totals_sql
@@ -45,6 +45,20 @@ def test_details_of_some_rows_are_those_rows_of_the_report(november: Store) -> N
     assert month_details(november, policy, NOVEMBER, shown) == [report["NV001"], report["NV003"]]
 
 
+@pytest.mark.parametrize("units", [None, ["SNV", "PTC"]], ids=["province", "some-units"])
+def test_the_list_has_the_reports_counts(november: Store, policy, units: list[str] | None) -> None:
+    report = month_report(november, policy, NOVEMBER, unit_codes=units)
+    keys = ("employee", "name", "unit", "month", *MONTH_LIST_KEYS)
+    assert month_list(november, NOVEMBER, unit_codes=units) == [{key: row[key] for key in keys} for row in report]
+
+
+def test_the_report_of_some_people_is_their_rows(november: Store) -> None:
+    policy = parse_policy(STRICT)
+    report = {row["employee"]: row for row in month_report(november, policy, NOVEMBER)}
+    assert month_report(november, policy, NOVEMBER, employee_codes=["NV003", "NV001"]) == [report["NV001"], report["NV003"]]
+    assert month_report(november, policy, NOVEMBER, unit_codes=["STC"], employee_codes=["NV001"]) == []
+
+
 def test_the_whole_province_counts_what_its_units_count(november: Store, policy) -> None:
     everyone = month_counts(november, NOVEMBER)  # no unit list: employees walked in code order
     every_unit = [unit["code"] for unit in november.units()]
@@ -55,7 +69,8 @@ def test_the_whole_province_counts_what_its_units_count(november: Store, policy)
 def test_the_province_query_reads_each_persons_month_along_the_primary_key(november: Store) -> None:
     """The plan that keeps the province month under a second at 10,000 people: no
     sorter over the month's rows, one primary-key range per employee."""
-    sql, params = month_totals_sql(NOVEMBER.first, NOVEMBER.last, None, None)
-    plan = [row[3] for row in november.db.conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
-    assert any("PRIMARY KEY (employee_code=? AND day>? AND day<?)" in step for step in plan), plan
-    assert not any("TEMP B-TREE FOR GROUP BY" in step for step in plan), plan
+    for lean in (False, True):
+        sql, params = month_totals_sql(NOVEMBER.first, NOVEMBER.last, None, None, lean=lean)
+        plan = [row[3] for row in november.db.conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+        assert any("PRIMARY KEY (employee_code=? AND day>? AND day<?)" in step for step in plan), plan
+        assert not any("TEMP B-TREE FOR GROUP BY" in step for step in plan), plan
