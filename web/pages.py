@@ -22,10 +22,10 @@ from werkzeug.exceptions import ServiceUnavailable
 from monitor.errors import Refused
 from monitor.reports.attendance import (
     MONTH_KEYS,
+    MONTH_LIST_KEYS,
     day_report,
     day_row,
     employee_report,
-    MONTH_LIST_KEYS,
     month_list,
     month_report,
 )
@@ -116,8 +116,8 @@ def page_url(**changes: Any) -> str:
 def code_url(endpoint: str, code: str, **query: str) -> str:
     """The address ``url_for(endpoint, code=code, **query)`` writes, for an endpoint
     whose rule ends in ``<path:code>``, built from one prefix per request: a page of a
-    province's people or units would otherwise spend more time building links (about
-    50 µs each) than reading their days. ``query``: plain values (dates, months)."""
+    province's people or units would otherwise spend more time building links (tens of
+    µs each) than reading their days. ``query``: plain values (dates, months)."""
     cache = g.setdefault("code_urls", {})
     if endpoint not in cache:
         cache[endpoint] = url_for(endpoint, code="-")[:-1]
@@ -233,7 +233,8 @@ def month_summary():
     if shown:
         report = {row["employee"]: row for row in month_report(
             get_store(), _policy(), month, unit_codes=scope, employee_codes=[row["employee"] for row in shown])}
-        shown = [report[row["employee"]] for row in shown]
+        # in list order; a person whose days left the scope between the two reads is gone
+        shown = [report[row["employee"]] for row in shown if row["employee"] in report]
     return render_template("pages/month.html", month=month, rows=shown, paging=paging, totals=_month_totals(rows),
                            unit=unit, units=units, organisation=state().config.site.name)
 
