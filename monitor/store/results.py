@@ -196,7 +196,17 @@ class ResultStore(StoreBase):
     ) -> list[dict[str, Any]]:
         """Per employee: the counts of the month report (``unit_code`` of the last day),
         of everyone or of ``employee_codes``; ``lean``: only :data:`LEAN_MONTH_SUMS`."""
-        return self.query(*month_totals_sql(day_from, day_to, unit_codes, employee_code, employee_codes, lean=lean))
+        walk = employee_code is None and employee_codes is None and (
+            unit_codes is None or self._most_staff(unit_codes))
+        return self.query(*month_totals_sql(day_from, day_to, unit_codes, employee_code, employee_codes, lean=lean,
+                                            walk_employees=walk))
+
+    def _most_staff(self, unit_codes: Sequence[str]) -> bool:
+        """Whether the units hold over a third of the staff: their month is then read
+        faster along every employee's key, skipping other units' days, than looked up
+        row by row from the (unit, day) index (a root unit's manager: 1.2 s -> 0.4 s)."""
+        in_units = self.scalar(f"SELECT COUNT(*) FROM employees WHERE unit_code IN {_in(unit_codes)}", list(unit_codes))
+        return 3 * int(in_units or 0) > int(self.scalar("SELECT COUNT(*) FROM employees") or 0)
 
     def leave_fractions(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> list[dict[str, Any]]:
         """Required days with leave: employee, leave_kind ("P" or "P,Ô"), leave_fraction, detail."""
@@ -277,14 +287,18 @@ LEAN_MONTH_SUMS = ("required_days", "present_days", "late_count", "late_minutes"
 
 def month_totals_sql(
     day_from: date, day_to: date, unit_codes: Sequence[str] | None, employee_code: str | None,
-    employee_codes: Sequence[str] | None = None, *, lean: bool = False,
+    employee_codes: Sequence[str] | None = None, *, lean: bool = False, walk_employees: bool | None = None,
 ) -> tuple[str, list[Any]]:
-    """The query of :meth:`ResultStore.month_totals` and its parameters."""
+    """The query of :meth:`ResultStore.month_totals` and its parameters; ``walk_employees``:
+    read every employee's month along the primary key (by default: when no unit or
+    person is chosen)."""
     clauses, params = _result_filter(day_from, day_to, unit_codes, employee_code)
     if employee_codes is not None:
         clauses.append(f"r.employee_code IN {_in(employee_codes)}")
         params.extend(employee_codes)
-    if unit_codes is None and employee_code is None and employee_codes is None:
+    if walk_employees is None:
+        walk_employees = unit_codes is None and employee_code is None and employee_codes is None
+    if walk_employees:
         # Everyone (the province month): walk the employees in code order and read each
         # one's month as one range of the (employee, day) primary key, so the rows arrive
         # grouped and no sorter holds the month's 300,000 rows. Left to itself SQLite

@@ -66,6 +66,19 @@ def test_the_whole_province_counts_what_its_units_count(november: Store, policy)
     assert {row["employee"] for row in everyone} == {"NV001", "NV002", "NV003"}
 
 
+@pytest.mark.parametrize("units", [["SNV"], ["SNV", "PTC"], ["UBND", "SNV", "PTC", "STC"]])
+@pytest.mark.parametrize("lean", [False, True], ids=["whole", "lean"])
+def test_both_ways_of_reading_some_units_count_the_same(november: Store, units: list[str], lean: bool) -> None:
+    """Units holding most of the staff are read along every employee's key, the others
+    through the (unit, day) index: the same rows either way."""
+    found = []
+    for walk in (True, False):
+        sql, params = month_totals_sql(NOVEMBER.first, NOVEMBER.last, units, None, lean=lean, walk_employees=walk)
+        found.append(november.query(sql, params))
+    assert found[0] == found[1] and found[0]
+    assert november.month_totals(NOVEMBER.first, NOVEMBER.last, unit_codes=units, lean=lean) == found[0]
+
+
 def test_the_province_query_reads_each_persons_month_along_the_primary_key(november: Store) -> None:
     """The plan that keeps the province month under a second at 10,000 people: no
     sorter over the month's rows, one primary-key range per employee."""
