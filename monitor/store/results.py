@@ -299,10 +299,11 @@ def month_totals_sql(
     if walk_employees is None:
         walk_employees = unit_codes is None and employee_code is None and employee_codes is None
     if walk_employees:
-        # Everyone (the province month): walk the employees in code order and read each
-        # one's month as one range of the (employee, day) primary key, so the rows arrive
-        # grouped and no sorter holds the month's 300,000 rows. Left to itself SQLite
-        # starts from the day index, looks up every row and sorts them: 4 times slower.
+        # Everyone, or units holding most of them (the province month): walk the employees
+        # in code order and read each one's month as one range of the (employee, day)
+        # primary key, so the rows arrive grouped and no sorter holds the month's 300,000
+        # rows. Left to itself SQLite starts from an index, looks up every row and sorts
+        # them: 3 to 4 times slower.
         source, group = "FROM employees e CROSS JOIN day_results r ON r.employee_code = e.code", "e.code"
     else:
         # some units or people: only their days, through the (unit, day) index or the key
