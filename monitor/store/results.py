@@ -292,10 +292,16 @@ def month_totals_sql(
     """The query of :meth:`ResultStore.month_totals` and its parameters; ``walk_employees``:
     read every employee's month along the primary key (by default: when no unit or
     person is chosen)."""
-    clauses, params = _result_filter(day_from, day_to, unit_codes, employee_code)
+    clauses, params = _result_filter(day_from, day_to, None, employee_code)
     if employee_codes is not None:
         clauses.append(f"r.employee_code IN {_in(employee_codes)}")
         params.extend(employee_codes)
+    if unit_codes is not None:
+        # With people chosen (a page's hundred) their keys find their days; the unary +
+        # keeps SQLite off the (unit, day) index, which would read all the units' days.
+        people = employee_code is not None or employee_codes is not None
+        clauses.append(f"{'+' if people else ''}r.unit_code IN {_in(unit_codes)}")
+        params.extend(unit_codes)
     if walk_employees is None:
         walk_employees = unit_codes is None and employee_code is None and employee_codes is None
     if walk_employees:

@@ -87,3 +87,12 @@ def test_the_province_query_reads_each_persons_month_along_the_primary_key(novem
         plan = [row[3] for row in november.db.conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
         assert any("PRIMARY KEY (employee_code=? AND day>? AND day<?)" in step for step in plan), plan
         assert not any("TEMP B-TREE FOR GROUP BY" in step for step in plan), plan
+
+
+def test_a_pages_people_are_read_by_their_keys_within_the_units(november: Store) -> None:
+    """The hundred rows a page shows: each person's month along the key, the units still
+    filtering, not every day of the units read from the (unit, day) index."""
+    sql, params = month_totals_sql(NOVEMBER.first, NOVEMBER.last, ["SNV", "PTC"], None, ["NV001", "NV002"])
+    plan = [row[3] for row in november.db.conn.execute("EXPLAIN QUERY PLAN " + sql, params)]
+    assert any("PRIMARY KEY (employee_code=? AND day>? AND day<?)" in step for step in plan), plan
+    assert "r.unit_code IN (?,?)" in sql
