@@ -12,8 +12,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from babel import Locale
+from babel.numbers import LC_NUMERIC, NumberPattern, parse_pattern
 from flask import Blueprint, Flask, redirect, request, session
-from flask_babel import Babel, format_date, format_decimal, get_locale, gettext
+from flask_babel import Babel, format_date, get_locale, gettext
 from jinja2 import pass_context
 
 from monitor.errors import Message
@@ -61,13 +63,17 @@ def format_month(value: Month | str) -> str:
     return f"Tháng {month.month:02d}/{month.year}" if _vi() else format_date(month.first, "MMMM yyyy")
 
 
+# Babel's format_decimal parses its pattern on every call; a page of counts parses it once
+NUMBER_PATTERN: NumberPattern = parse_pattern("#,##0.##")
+
+
 def format_number(value: float | int | None) -> str:
     """Decimal comma in Vietnamese (20,5), point in English (20.5)."""
     if value is None:
         return ""
     if isinstance(value, int) and -1000 < value < 1000:
         return str(value)  # the common case, written the same in both languages, without Babel's cost
-    return format_decimal(value, format="#,##0.##")
+    return NUMBER_PATTERN.apply(value, get_locale() or Locale.parse(LC_NUMERIC))  # as format_decimal falls back
 
 
 def format_minutes(value: int | None) -> str:

@@ -206,27 +206,22 @@ class ResultStore(StoreBase):
         )
 
     def month_totals(
-        self, day_from: date, day_to: date, *, unit_codes: Sequence[str] | None = None, employee_code: str | None = None
+        self, day_from: date, day_to: date, *, unit_codes: Sequence[str] | None = None, employee_code: str | None = None,
+        employee_codes: Sequence[str] | None = None, lean: bool = False,
     ) -> list[dict[str, Any]]:
-        """Per employee: the counts of the month report (``unit_code`` of the last day)."""
-        clauses, params = _result_filter(day_from, day_to, unit_codes, employee_code)
-        required = ", ".join(f"'{status}'" for status in REQUIRED_STATUSES)
-        # SQLite takes a bare column (unit_code) from the row holding the single MAX()
-        return self.query(
-            "SELECT r.employee_code, e.full_name, MAX(r.day) AS last_day, r.unit_code,"
-            f" SUM(r.status IN ({required})) AS required_days, SUM(r.present_fraction) AS present_days,"
-            " SUM(r.late_count) AS late_count, SUM(r.late_minutes) AS late_minutes,"
-            " SUM(r.early_count) AS early_count, SUM(r.early_minutes) AS early_minutes,"
-            " SUM(r.away_minutes) AS away_minutes, SUM(r.absent_fraction) AS absent_days,"
-            " SUM(r.missing_in + r.missing_out) AS missing_punches, SUM(r.provisional) AS provisional_days,"
-            " SUM(r.excused_late_count) AS excused_late_count, SUM(r.excused_late_minutes) AS excused_late_minutes,"
-            " SUM(r.excused_early_count) AS excused_early_count, SUM(r.excused_early_minutes) AS excused_early_minutes,"
-            " SUM(r.excused_away_minutes) AS excused_away_minutes, SUM(r.excused_missing) AS excused_missing,"
-            " SUM(r.excused_absent_fraction) AS excused_absent_days, SUM(r.corrected) AS corrected_days"
-            " FROM day_results r JOIN employees e ON e.code = r.employee_code"
-            f" WHERE {' AND '.join(clauses)} GROUP BY r.employee_code ORDER BY r.unit_code, r.employee_code",
-            params,
-        )
+        """Per employee: the counts of the month report (``unit_code`` of the last day),
+        of everyone or of ``employee_codes``; ``lean``: only :data:`LEAN_MONTH_SUMS`."""
+        walk = employee_code is None and employee_codes is None and (
+            unit_codes is None or self._most_staff(unit_codes))
+        return self.query(*month_totals_sql(day_from, day_to, unit_codes, employee_code, employee_codes, lean=lean,
+                                            walk_employees=walk))
+
+    def _most_staff(self, unit_codes: Sequence[str]) -> bool:
+        """Whether the units hold over a third of the staff: their month is then read
+        faster along every employee's key, skipping other units' days, than looked up
+        row by row from the (unit, day) index (a root unit's manager: 1.2 s -> 0.4 s)."""
+        in_units = self.scalar(f"SELECT COUNT(*) FROM employees WHERE unit_code IN {_in(unit_codes)}", list(unit_codes))
+        return 3 * int(in_units or 0) > int(self.scalar("SELECT COUNT(*) FROM employees") or 0)
 
     def leave_fractions(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> list[dict[str, Any]]:
         """Required days with leave: employee, leave_kind ("P" or "P,Ô"), leave_fraction, detail."""
@@ -275,3 +270,69 @@ def _result_filter(
         clauses.append("r.employee_code = ?")
         params.append(employee_code)
     return clauses, params
+
+
+# the month report's sums: what each is called, and how SQLite counts it over r (day_results)
+_REQUIRED = ", ".join(f"'{status}'" for status in REQUIRED_STATUSES)
+MONTH_SUMS = {
+    "required_days": f"SUM(r.status IN ({_REQUIRED}))",
+    "present_days": "SUM(r.present_fraction)",
+    "late_count": "SUM(r.late_count)",
+    "late_minutes": "SUM(r.late_minutes)",
+    "early_count": "SUM(r.early_count)",
+    "early_minutes": "SUM(r.early_minutes)",
+    "away_minutes": "SUM(r.away_minutes)",
+    "absent_days": "SUM(r.absent_fraction)",
+    "missing_punches": "SUM(r.missing_in + r.missing_out)",
+    "provisional_days": "SUM(r.provisional)",
+    "excused_late_count": "SUM(r.excused_late_count)",
+    "excused_late_minutes": "SUM(r.excused_late_minutes)",
+    "excused_early_count": "SUM(r.excused_early_count)",
+    "excused_early_minutes": "SUM(r.excused_early_minutes)",
+    "excused_away_minutes": "SUM(r.excused_away_minutes)",
+    "excused_missing": "SUM(r.excused_missing)",
+    "excused_absent_days": "SUM(r.excused_absent_fraction)",
+    "corrected_days": "SUM(r.corrected)",
+}
+# what a list of a province's people sorts and totals (the month page): SQLite spends its
+# time in the sums, so half of them count a province's month in half the time
+LEAN_MONTH_SUMS = ("required_days", "present_days", "late_count", "late_minutes", "early_count", "absent_days",
+                   "missing_punches", "excused_late_count", "excused_absent_days")
+
+
+def month_totals_sql(
+    day_from: date, day_to: date, unit_codes: Sequence[str] | None, employee_code: str | None,
+    employee_codes: Sequence[str] | None = None, *, lean: bool = False, walk_employees: bool | None = None,
+) -> tuple[str, list[Any]]:
+    """The query of :meth:`ResultStore.month_totals` and its parameters; ``walk_employees``:
+    read every employee's month along the primary key (by default: when no unit or
+    person is chosen)."""
+    clauses, params = _result_filter(day_from, day_to, None, employee_code)
+    if employee_codes is not None:
+        clauses.append(f"r.employee_code IN {_in(employee_codes)}")
+        params.extend(employee_codes)
+    if unit_codes is not None:
+        # With people chosen (a page's hundred) their keys find their days; the unary +
+        # keeps SQLite off the (unit, day) index, which would read all the units' days.
+        people = employee_code is not None or employee_codes is not None
+        clauses.append(f"{'+' if people else ''}r.unit_code IN {_in(unit_codes)}")
+        params.extend(unit_codes)
+    if walk_employees is None:
+        walk_employees = unit_codes is None and employee_code is None and employee_codes is None
+    if walk_employees:
+        # Everyone, or units holding most of them (the province month): walk the employees
+        # in code order and read each one's month as one range of the (employee, day)
+        # primary key, so the rows arrive grouped and no sorter holds the month's 300,000
+        # rows. Left to itself SQLite starts from an index, looks up every row and sorts
+        # them: 3 to 4 times slower.
+        source, group = "FROM employees e CROSS JOIN day_results r ON r.employee_code = e.code", "e.code"
+    else:
+        # some units or people: only their days, through the (unit, day) index or the key
+        source, group = "FROM day_results r JOIN employees e ON e.code = r.employee_code", "r.employee_code"
+    sums = ", ".join(f"{MONTH_SUMS[name]} AS {name}" for name in (LEAN_MONTH_SUMS if lean else MONTH_SUMS))
+    # SQLite takes a bare column (unit_code) from the row holding the single MAX()
+    sql = (
+        f"SELECT r.employee_code, e.full_name, MAX(r.day) AS last_day, r.unit_code, {sums}"
+        f" {source} WHERE {' AND '.join(clauses)} GROUP BY {group} ORDER BY r.unit_code, r.employee_code"
+    )
+    return sql, params

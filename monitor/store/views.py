@@ -44,10 +44,16 @@ class ViewStore(StoreBase):
     def day_trend(self, unit_codes: Sequence[str], day_from: date, day_to: date) -> list[dict[str, Any]]:
         """Per day in the span, over the units: late count, late minutes, unexcused
         absences (half days 0.5), and people required."""
+        # Counted per unit and day first, in the (unit, day) index's own order, then added
+        # up per day: grouping a province's 300,000 rows by day at once sorts them all
+        # (2.5 times slower).
         return self.query(
-            "SELECT day, SUM(late_count > 0) AS late, SUM(late_minutes) AS late_minutes,"
-            " SUM(absent_fraction) AS absent, SUM(status IN ('present','absent','partial_absent','leave','pending')) AS required"
-            f" FROM day_results WHERE day BETWEEN ? AND ? AND unit_code IN {_in(unit_codes)} GROUP BY day ORDER BY day",
+            "SELECT day, SUM(late) AS late, SUM(late_minutes) AS late_minutes, SUM(absent) AS absent,"
+            " SUM(required) AS required FROM (SELECT unit_code, day, SUM(late_count > 0) AS late,"
+            " SUM(late_minutes) AS late_minutes, SUM(absent_fraction) AS absent,"
+            " SUM(status IN ('present','absent','partial_absent','leave','pending')) AS required"
+            f" FROM day_results WHERE day BETWEEN ? AND ? AND unit_code IN {_in(unit_codes)} GROUP BY unit_code, day)"
+            " GROUP BY day ORDER BY day",
             (day_from.isoformat(), day_to.isoformat(), *unit_codes),
         )
 

@@ -20,7 +20,8 @@ def test_logging_in_after_picking_english_stays_english(live_server: str, page) 
     assert page.get_by_role("heading", name="By unit").is_visible()
 
 
-@pytest.mark.parametrize("path", ["/?date=2026-11-25", "/units/UBND?date=2026-11-25", "/employees/NV001?month=2026-11"])
+@pytest.mark.parametrize("path", ["/?date=2026-11-25", "/units/UBND?date=2026-11-25", "/employees/NV001?month=2026-11",
+                                  "/month?month=2026-11"])
 def test_phone_pages_do_not_scroll_sideways(live_server: str, browser, path: str) -> None:
     context = browser.new_context(locale="vi-VN", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
