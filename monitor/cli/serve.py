@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 import click
 
@@ -28,10 +29,20 @@ def serve(app: AppContext, host: str | None, port: int | None) -> None:
     port = port or config.web.port
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Serving {config.site.name} on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    # SIGTERM (systemd, a service manager, kill) stops like Ctrl+C: waitress closes its
+    # sockets on SystemExit, and the export workers are stopped rather than left orphaned
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         waitress_serve(web_app, host=host, port=port, threads=config.web.threads, ident="attendance-monitor")
     except OSError as exc:
         raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (another program has the port? use --port)") from None
+    finally:
+        web_app.extensions["exports"].shutdown()
+    click.echo("Stopped.", err=True)
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def register(cli: click.Group) -> None:

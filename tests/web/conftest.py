@@ -143,16 +143,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(web_config: Path, tmp_path: Path):
-    """``monitor serve`` in a subprocess on 127.0.0.1 and a free port, polled until ready.
-
-    Its output goes to a file (a pipe nobody reads could fill and stall the server) and
-    is shown when the server fails to start.
-    """
+def start_serve(web_config: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
+    """``monitor serve`` in a subprocess on 127.0.0.1 and a free port, polled until it
+    listens; its output goes to ``log_path`` (a pipe nobody reads could fill and stall the
+    server) and is shown when the server fails to start."""
     port = free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT), MONITOR_NOW=FIXED_NOW.replace(tzinfo=None).isoformat())
-    log_path = tmp_path / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "monitor", "--config", str(web_config), "serve", "--port", str(port)],
@@ -160,20 +156,25 @@ def live_server(web_config: Path, tmp_path: Path):
             stderr=subprocess.STDOUT,
             env=env,
         )
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
     while True:
         if process.poll() is not None:
             pytest.fail(f"monitor serve exited with {process.returncode}:\n{log_path.read_text(errors='replace')}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                break
+                return process, f"http://127.0.0.1:{port}"
         except OSError:
             if time.monotonic() > deadline:
                 process.kill()
                 process.wait()
                 pytest.fail(f"monitor serve did not listen within 20 s:\n{log_path.read_text(errors='replace')}")
             time.sleep(0.05)  # polling a subprocess's socket; there is no event to wait on
+
+
+@pytest.fixture
+def live_server(web_config: Path, tmp_path: Path):
+    """A real ``monitor serve`` (see :func:`start_serve`), stopped after the test."""
+    process, url = start_serve(web_config, tmp_path / "serve.log")
     yield url
     process.terminate()
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from monitor.config import load_config
 from tests.conftest import FIXED_NOW
-from tests.web.conftest import download
+from tests.web.conftest import download, start_serve
 from web import create_app
 from web.exports import NICENESS, ExportJobs
 
@@ -24,6 +25,14 @@ def _workers_of(pid: int) -> list[int]:
         children += [int(child) for child in (task / "children").read_text().split()]
     return [child for child in children
             if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` still runs (an exited child waiting to be reaped does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def _niceness(pid: int) -> int:
@@ -66,3 +75,28 @@ def test_a_one_thread_server_never_waits_for_a_file() -> None:
     jobs = ExportJobs(1, 2, waiters=0)
     with jobs.waiting_slot() as slot:
         assert not slot
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from Linux's /proc")
+def test_sigterm_stops_the_site_and_its_export_workers(web_config: Path, tmp_path: Path) -> None:
+    """A service manager stops the site with SIGTERM: the export workers must go with it,
+    not linger as orphans holding the database open."""
+    process, _url = start_serve(web_config, tmp_path / "serve.log")
+    try:
+        workers: list[int] = []
+        for _ in range(200):  # the pool is warmed at start; its worker appears within moments
+            workers = _workers_of(process.pid)
+            if workers:
+                break
+            time.sleep(0.05)  # polling /proc: there is no event to wait on
+        assert workers, "monitor serve started no export worker"
+        process.terminate()
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    alive = [pid for pid in workers if _running(pid)]
+    assert alive == [], "export workers outlived the site"
+    assert "Stopped." in (tmp_path / "serve.log").read_text(errors="replace")
+
