@@ -19,6 +19,7 @@ from monitor.store.integrity import IntegrityReport, IntegrityStore
 from monitor.store.leave import LeaveStore
 from monitor.store.month_close import MonthCloseStore
 from monitor.store.notify import NotifyStore
+from monitor.store.pipeline import PipelineStore
 from monitor.store.maintenance import MaintenanceStore, copy_database
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
@@ -40,6 +41,7 @@ __all__ = [
 
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
-            RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore):
+            RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore,
+            PipelineStore):
     """The attendance database."""
 

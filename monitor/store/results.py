@@ -16,6 +16,7 @@ from typing import Any
 
 from monitor.engine.day import REQUIRED_STATUSES
 from monitor.store.base import StoreBase
+from monitor.store.pipeline import insert_rows
 
 RESULT_COLUMNS = (
     "employee_code",
@@ -72,11 +73,8 @@ _INSERT = (
 # approved symbol is the judged one (the same parameter twice). Binding a value costs
 # about 0.15 µs in Python's sqlite3; a province's month binds millions of them.
 PLAIN_COLUMNS = RESULT_COLUMNS[:RESULT_COLUMNS.index("evaluated_at") + 1]
-_INSERT_PLAIN = (
-    f"INSERT OR REPLACE INTO day_results ({', '.join(PLAIN_COLUMNS)}, approved_symbol)"
-    f" VALUES ({', '.join(f'?{n}' for n in range(1, len(PLAIN_COLUMNS) + 1))},"
-    f" ?{PLAIN_COLUMNS.index('symbol') + 1})"
-)
+_INSERT_PLAIN = f"INSERT OR REPLACE INTO day_results ({', '.join(PLAIN_COLUMNS)}, approved_symbol)"
+_PLAIN_REPEAT = (PLAIN_COLUMNS.index("symbol"),)
 
 
 def _in(codes: Sequence[str]) -> str:
@@ -151,8 +149,9 @@ class ResultStore(StoreBase):
 
     def save_plain_day_results(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Insert or replace rows given in :data:`PLAIN_COLUMNS` order: days no approved
-        explanation or correction touched (nothing excused, approved symbol = symbol)."""
-        self.db.conn.executemany(_INSERT_PLAIN, rows)
+        explanation or correction touched (nothing excused, approved symbol = symbol), a
+        few hundred a statement (see :mod:`monitor.store.pipeline`)."""
+        insert_rows(self.db.conn, _INSERT_PLAIN, list(rows), repeat=_PLAIN_REPEAT)
 
     def clear_dirty(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day = ?", pairs)
@@ -174,11 +173,8 @@ class ResultStore(StoreBase):
 
     def set_judged_through(self, marks: Iterable[tuple[str, str, str]]) -> None:
         """(employee, through day, basis) for each employee judged up to a day."""
-        self.db.conn.executemany(
-            "INSERT INTO judged_through(employee_code, through, basis) VALUES (?, ?, ?)"
-            " ON CONFLICT(employee_code) DO UPDATE SET through = excluded.through, basis = excluded.basis",
-            marks,
-        )
+        insert_rows(self.db.conn, "INSERT INTO judged_through(employee_code, through, basis)", list(marks),
+                    tail=" ON CONFLICT(employee_code) DO UPDATE SET through = excluded.through, basis = excluded.basis")
 
     def delete_day_results_outside(self, employee_code: str, first: date, last: date) -> int:
         """Forget an employee's results outside ``first``..``last`` (days no longer
