@@ -20,8 +20,10 @@ it answered (not those made meanwhile), the new "judged through" marks. So the w
 lock is held for the writing only (tens of milliseconds), a card reader's punch never
 waits long, memory stays bounded, and a run stopped between batches (SIGTERM) keeps what
 it wrote: the next run resumes from the marks and gives the same result. Reads are one
-index range per employee (or per run of days), writes are ``executemany``; nothing is
-queried per day.
+index range per employee (or per run of days), writes are multi-row inserts; nothing is
+queried per day. The writing runs on a thread of its own that owns the store's
+connection (:mod:`monitor.service.batch_writer`), in batch order, while the next batch
+is read on a second connection and judged: on two cores most of the write is free.
 """
 
 from __future__ import annotations
