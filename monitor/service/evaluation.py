@@ -430,10 +430,11 @@ class Evaluation:
         marks it answered, its new "judged through" marks."""
         store = self.store
         started = time.perf_counter()
+        store.stage_plain_day_results(judged.plain)  # outside the lock: the binding
         with store.write():
             for code, first_day, end in judged.rebased:
                 store.delete_unlocked_results_outside(code, first_day, end)
-            store.save_plain_day_results(judged.plain)
+            store.save_staged_day_results()
             store.save_day_results(judged.rows)
             store.clear_answered_marks(judged.answered, judged.watermark)
             store.set_judged_through(judged.marks)

@@ -28,6 +28,10 @@ from monitor.store.base import StoreBase
 ROWS_PER_STATEMENT = (512, 128, 32, 8, 2, 1)
 
 
+# The reading connection's page cache (KiB).
+READER_CACHE_KIB = 8 * 1024
+
+
 @lru_cache(maxsize=64)
 def _values_statement(head: str, width: int, rows: int, repeat: tuple[int, ...], tail: str) -> str:
     """``head VALUES (?1, .. ?w, repeats), (...) tail`` for ``rows`` rows of ``width``
@@ -64,6 +68,9 @@ class PipelineStore(StoreBase):
         """A second store on the same file, for reading while this one writes (from
         another thread): the same methods, its own connection and snapshots."""
         second = type(self)(self.path, zone=self.zone, now=self._now, migrate=False, key=self.key)
+        # its reads are index ranges read once (a batch's punches): a small page cache
+        # does, and the job's memory stays bounded (the writer keeps the big one)
+        second.db.conn.execute(f"PRAGMA cache_size = {-READER_CACHE_KIB}")
         try:
             yield second
         finally:

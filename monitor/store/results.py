@@ -153,6 +153,27 @@ class ResultStore(StoreBase):
         few hundred a statement (see :mod:`monitor.store.pipeline`)."""
         insert_rows(self.db.conn, _INSERT_PLAIN, list(rows), repeat=_PLAIN_REPEAT)
 
+    def stage_plain_day_results(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Put plain rows (as :meth:`save_plain_day_results` takes them) in this
+        connection's TEMP table, *before* the batch's write: binding them is most of the
+        Python work of a write, and the temp database is the connection's own, so no
+        lock is held meanwhile. :meth:`save_staged_day_results` then moves them in one
+        statement inside the write (on a writer thread: one GIL round trip, not one per
+        few hundred rows, inside the lock)."""
+        conn = self.db.conn
+        # no declared types: the values reach day_results as bound, its affinity applies there
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_results ({', '.join(PLAIN_COLUMNS)})")
+        conn.execute("DELETE FROM temp.staged_results")
+        insert_rows(conn, f"INSERT INTO temp.staged_results ({', '.join(PLAIN_COLUMNS)})", rows)
+
+    def save_staged_day_results(self) -> None:
+        """Inside the batch's write: insert or replace the staged plain rows, in the order staged."""
+        columns = ", ".join(PLAIN_COLUMNS)
+        self.db.conn.execute(
+            f"INSERT OR REPLACE INTO day_results ({columns}, approved_symbol)"
+            f" SELECT {columns}, symbol FROM temp.staged_results ORDER BY rowid"
+        )
+
     def clear_dirty(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day = ?", pairs)
 
