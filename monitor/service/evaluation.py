@@ -476,17 +476,14 @@ class Evaluation:
         """employee → local day → [(seconds since midnight, punch id)], sorted."""
         found: dict[str, dict[str, list[tuple[int, int]]]] = {}
         for codes, first, last in _queries(batch):
-            current = None
-            by_day: dict[str, list[tuple[int, int]]] = {}
-            for code, day, moment, punch_id in store.punch_times(codes, first, last):
-                if code != current:
-                    current = code
-                    by_day = found.setdefault(code, {})
-                day_punches = by_day.get(day)
-                if day_punches is None:
-                    by_day[day] = [(moment, punch_id)]
-                else:
-                    day_punches.append((moment, punch_id))
+            for code, times in store.punch_times_by_employee(codes, first, last):
+                by_day = found.setdefault(code, {})
+                for day, moment, punch_id in times:
+                    day_punches = by_day.get(day)
+                    if day_punches is None:
+                        by_day[day] = [(moment, punch_id)]
+                    else:
+                        day_punches.append((moment, punch_id))
         return found
 
     def _add_manual_punches(self, store: Store, batch: Sequence[_Employee],
