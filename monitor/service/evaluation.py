@@ -20,8 +20,10 @@ it answered (not those made meanwhile), the new "judged through" marks. So the w
 lock is held for the writing only (tens of milliseconds), a card reader's punch never
 waits long, memory stays bounded, and a run stopped between batches (SIGTERM) keeps what
 it wrote: the next run resumes from the marks and gives the same result. Reads are one
-index range per employee (or per run of days), writes are ``executemany``; nothing is
-queried per day.
+index range per employee (or per run of days), writes are multi-row inserts; nothing is
+queried per day. The writing runs on a thread of its own that owns the store's
+connection (:mod:`monitor.service.batch_writer`), in batch order, while the next batch
+is read on a second connection and judged: on two cores most of the write is free.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from monitor.engine.policy import OfficePolicy
 from monitor.engine.requests import NOTHING_EXCUSED, Excuse, excuse_day
 from monitor.engine.schedules import Schedule, clock_text
 from monitor.errors import Refused
+from monitor.service.batch_writer import BatchWriter
 from monitor.service.month_lock import hold_locked_days
 from monitor.store import Store
 from monitor.store.base import fewer_collections
@@ -88,6 +91,22 @@ class _Employee:
     mark: date | None = None  # new "judged through" to record
     rebase: bool = False  # the basis changed: forget results outside first_day..end
     dropped: list[str] = field(default_factory=list)  # dirty days before the first day: not judged
+
+
+@dataclass
+class _Judged:
+    """A judged batch, ready to write."""
+
+    plain: list[tuple[Any, ...]]  # rows in PLAIN_COLUMNS order: nothing excused, not corrected
+    rows: list[tuple[Any, ...]]  # rows in RESULT_COLUMNS order
+    answered: list[tuple[str, str]]  # the dirty marks these results answer
+    watermark: int  # the re-mark log's number when the batch was read
+    rebased: list[tuple[str, date, date]]  # (employee, first day, last day): forget results outside
+    marks: list[tuple[str, str, str]]  # (employee, judged through, basis)
+
+    @property
+    def count(self) -> int:
+        return len(self.plain) + len(self.rows)
 
 
 @dataclass
@@ -219,14 +238,22 @@ class Evaluation:
         # unit by unit: the results' indexes lead with the day's unit, so a batch of one
         # unit's staff rewrites a few of their pages, not a page per row all over them
         employees = sorted(work.employees, key=lambda e: (e.unit, e.code))
-        with fewer_collections(), self.store.page_cache(CACHE_KIB), self.store.bulk():
+        # Read and judged here, written by a thread owning the store's connection: batch
+        # N is written while batch N + 1 is read (on a second connection) and judged
+        # (see monitor.service.batch_writer). Batches touch disjoint employees, so
+        # reading one before the previous one commits reads the same inputs.
+        with (fewer_collections(), self.store.page_cache(CACHE_KIB), self.store.bulk(),
+              self.store.reader() as source,
+              BatchWriter(lambda judged: self._write_batch(judged, summary), name="evaluation-writer") as writer):
             for batch in self._batches(employees):
+                writer.raise_failure()
                 if stop is not None and stop():
                     summary.interrupted = True
                     break
-                judged = self._judge_batch(batch, summary)
+                judged = self._judge_batch(source, batch, summary)
+                writer.put(judged)
                 if progress:
-                    progress(judged)
+                    progress(judged.count)
         if not summary.interrupted:
             self.store.forget_dirty_again(started_at)
             if self._keep_first_day:
@@ -322,9 +349,10 @@ class Evaluation:
 
     # --- judging a batch --------------------------------------------------------------
 
-    def _judge_batch(self, batch: Sequence[_Employee], summary: RunSummary) -> int:
-        store = self.store
-        evaluated_at = store.now_text()
+    def _judge_batch(self, store: Store, batch: Sequence[_Employee], summary: RunSummary) -> _Judged:
+        """Read a batch's inputs from ``store`` (the reading connection) in one snapshot
+        and judge them; nothing is written."""
+        evaluated_at = self.store.now_text()
         rows: list[tuple[Any, ...]] = []
         plain: list[tuple[Any, ...]] = []
         clock = self._clock_text
@@ -333,11 +361,11 @@ class Evaluation:
         busy = [e for e in batch if e.days]
         with store.snapshot():
             # one consistent moment: the inputs, and the dirty marks they answer
-            punches = self._read_punches(busy) if busy else {}
-            corrected = self._add_manual_punches(busy, punches) if busy else set()
-            excuses = self._read_excuses(busy) if busy else {}
-            leave = self._read_leave(busy) if busy else {}
-            placements = self._read_placements(busy) if busy else {}
+            punches = self._read_punches(store, busy) if busy else {}
+            corrected = self._add_manual_punches(store, busy, punches) if busy else set()
+            excuses = self._read_excuses(store, busy) if busy else {}
+            leave = self._read_leave(store, busy) if busy else {}
+            placements = self._read_placements(store, busy) if busy else {}
             watermark = store.dirty_watermark()
             marks = store.dirty_marks_of([e.code for e in batch])
         read = time.perf_counter()
@@ -387,21 +415,30 @@ class Evaluation:
                     rows.append((*row, *NOTHING_EXCUSED.columns()[:-1], result.symbol, 1))
                 else:
                     plain.append(row)  # nothing excused, not corrected: the common day
-        judged = time.perf_counter()
-        with store.write():
-            for employee in batch:
-                if employee.rebase:
-                    store.delete_unlocked_results_outside(employee.code, employee.first_day, employee.end)  # type: ignore[arg-type]
-            store.save_plain_day_results(plain)
-            store.save_day_results(rows)
-            store.clear_answered_marks(answered, watermark)
-            store.set_judged_through((e.code, e.mark.isoformat(), e.basis) for e in batch if e.mark is not None)
         summary.seconds["read"] += read - started
-        summary.seconds["judge"] += judged - read
-        summary.seconds["write"] += time.perf_counter() - judged  # includes the commit
+        summary.seconds["judge"] += time.perf_counter() - read
         summary.judged += len(rows) + len(plain)
         summary.provisional += sum(row[21] for row in rows) + sum(row[21] for row in plain)
-        return len(rows) + len(plain)
+        return _Judged(
+            plain, rows, answered, watermark,
+            [(e.code, e.first_day, e.end) for e in batch if e.rebase],  # type: ignore[misc]
+            [(e.code, e.mark.isoformat(), e.basis) for e in batch if e.mark is not None],
+        )
+
+    def _write_batch(self, judged: _Judged, summary: RunSummary) -> None:
+        """One short transaction (on the writer thread): the batch's results, the dirty
+        marks it answered, its new "judged through" marks."""
+        store = self.store
+        started = time.perf_counter()
+        store.stage_plain_day_results(judged.plain)  # outside the lock: the binding
+        with store.write():
+            for code, first_day, end in judged.rebased:
+                store.delete_unlocked_results_outside(code, first_day, end)
+            store.save_staged_day_results()
+            store.save_day_results(judged.rows)
+            store.clear_answered_marks(judged.answered, judged.watermark)
+            store.set_judged_through(judged.marks)
+        summary.seconds["write"] += time.perf_counter() - started  # includes the commit
 
     def _clock_text(self, seconds: int) -> str:
         text = self._clock.get(seconds)
@@ -422,10 +459,10 @@ class Evaluation:
             return employee.unit, employee.schedule, self._plans[(employee.schedule.id, employee.chain)]
         return unit, schedule, self._plans.setdefault((schedule_id, self.calendar.chain_key(unit)), {})
 
-    def _read_placements(self, batch: Sequence[_Employee]) -> dict[tuple[str, str], tuple[str, str]]:
+    def _read_placements(self, store: Store, batch: Sequence[_Employee]) -> dict[tuple[str, str], tuple[str, str]]:
         placements: dict[tuple[str, str], tuple[str, str]] = {}
         for codes, first, last in _queries(batch):
-            placements.update(self.store.day_placements(codes, first, last))
+            placements.update(store.day_placements(codes, first, last))
         return placements
 
     def _not_required(self, schedule: Schedule, day: date) -> DayPlan:
@@ -435,49 +472,46 @@ class Evaluation:
             plan = self._free[key] = plan_day(schedule, CalendarDay(day, NOT_REQUIRED))
         return plan
 
-    def _read_punches(self, batch: Sequence[_Employee]) -> dict[str, dict[str, list[tuple[int, int]]]]:
+    def _read_punches(self, store: Store, batch: Sequence[_Employee]) -> dict[str, dict[str, list[tuple[int, int]]]]:
         """employee → local day → [(seconds since midnight, punch id)], sorted."""
         found: dict[str, dict[str, list[tuple[int, int]]]] = {}
         for codes, first, last in _queries(batch):
-            current = None
-            by_day: dict[str, list[tuple[int, int]]] = {}
-            for code, day, moment, punch_id in self.store.punch_times(codes, first, last):
-                if code != current:
-                    current = code
-                    by_day = found.setdefault(code, {})
-                day_punches = by_day.get(day)
-                if day_punches is None:
-                    by_day[day] = [(moment, punch_id)]
-                else:
-                    day_punches.append((moment, punch_id))
+            for code, times in store.punch_times_by_employee(codes, first, last):
+                by_day = found.setdefault(code, {})
+                for day, moment, punch_id in times:
+                    day_punches = by_day.get(day)
+                    if day_punches is None:
+                        by_day[day] = [(moment, punch_id)]
+                    else:
+                        day_punches.append((moment, punch_id))
         return found
 
-    def _add_manual_punches(self, batch: Sequence[_Employee],
+    def _add_manual_punches(self, store: Store, batch: Sequence[_Employee],
                             punches: dict[str, dict[str, list[tuple[int, int]]]]) -> set[tuple[str, str]]:
         """Merge approved corrections' manual punches (negative ids) into the device
         punches; the (employee, day) pairs that got one."""
         corrected: set[tuple[str, str]] = set()
         for codes, first, last in _queries(batch):
-            for code, day, moment, punch_id in self.store.manual_punch_times(codes, first, last):
+            for code, day, moment, punch_id in store.manual_punch_times(codes, first, last):
                 day_punches = punches.setdefault(code, {}).setdefault(day, [])
                 day_punches.append((moment, punch_id))
                 day_punches.sort()
                 corrected.add((code, day))
         return corrected
 
-    def _read_excuses(self, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, Excuse]]]:
+    def _read_excuses(self, store: Store, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, Excuse]]]:
         """Approved explanations: employee → [(first day, last day, excuse)]."""
         days = [d for e in batch for d in e.days]
         found: dict[str, list[tuple[str, str, Excuse]]] = {}
-        for code, low, high, violation, minutes, category in self.store.approved_excuses(
+        for code, low, high, violation, minutes, category in store.approved_excuses(
                 [e.code for e in batch], min(days), max(days)):
             found.setdefault(code, []).append((low, high, Excuse(violation, minutes, category)))
         return found
 
-    def _read_leave(self, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, LeaveDay]]]:
+    def _read_leave(self, store: Store, batch: Sequence[_Employee]) -> dict[str, list[tuple[str, str, LeaveDay]]]:
         days = [d for e in batch for d in e.days]
         records: dict[str, list[tuple[str, str, LeaveDay]]] = {}
-        for code, low, high, part, kind in self.store.active_leave([e.code for e in batch], min(days), max(days)):
+        for code, low, high, part, kind in store.active_leave([e.code for e in batch], min(days), max(days)):
             records.setdefault(code, []).append((low, high, self._leave_day(kind, part)))
         return records
 

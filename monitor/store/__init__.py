@@ -17,9 +17,10 @@ from monitor.store.devices import DeviceStore
 from monitor.store.directory import ROLES, DirectoryStore, UpsertResult
 from monitor.store.integrity import IntegrityReport, IntegrityStore
 from monitor.store.leave import LeaveStore
+from monitor.store.maintenance import MaintenanceStore, copy_database
 from monitor.store.month_close import MonthCloseStore
 from monitor.store.notify import NotifyStore
-from monitor.store.maintenance import MaintenanceStore, copy_database
+from monitor.store.pipeline import PipelineStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
 from monitor.store.push import PushStore
 from monitor.store.requests import RequestStore
@@ -43,6 +44,6 @@ __all__ = [
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
             RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore,
-            TimesheetStore):
+            TimesheetStore, PipelineStore):
     """The attendance database."""
 

@@ -9,6 +9,7 @@ trigger logs with a number above the one noted at the read.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 from monitor.store.base import StoreBase
@@ -39,7 +40,13 @@ class BatchStore(StoreBase):
         again = set(self.db.conn.execute(
             "SELECT employee_code, day FROM dirty_again WHERE seq > ?", (watermark,)).fetchall())
         answered = [pair for pair in pairs if pair not in again]
-        self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day = ?", answered)
+        # one statement, the pairs as one JSON parameter: a batch answers thousands of
+        # marks, and the writer thread would take the GIL back after each of them with
+        # executemany (see monitor.store.pipeline); each pair is a primary-key lookup
+        self.db.conn.execute(
+            "DELETE FROM dirty_days WHERE (employee_code, day) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?))",
+            (json.dumps(answered, ensure_ascii=False),),
+        )
         return len(answered)
 
     def forget_dirty_again(self, watermark: int) -> None:

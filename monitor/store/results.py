@@ -9,6 +9,7 @@ collector is either seen or leaves its dirty mark in place.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ from typing import Any
 
 from monitor.engine.day import REQUIRED_STATUSES
 from monitor.store.base import StoreBase
+from monitor.store.pipeline import insert_rows
 
 RESULT_COLUMNS = (
     "employee_code",
@@ -72,11 +74,8 @@ _INSERT = (
 # approved symbol is the judged one (the same parameter twice). Binding a value costs
 # about 0.15 µs in Python's sqlite3; a province's month binds millions of them.
 PLAIN_COLUMNS = RESULT_COLUMNS[:RESULT_COLUMNS.index("evaluated_at") + 1]
-_INSERT_PLAIN = (
-    f"INSERT OR REPLACE INTO day_results ({', '.join(PLAIN_COLUMNS)}, approved_symbol)"
-    f" VALUES ({', '.join(f'?{n}' for n in range(1, len(PLAIN_COLUMNS) + 1))},"
-    f" ?{PLAIN_COLUMNS.index('symbol') + 1})"
-)
+_INSERT_PLAIN = f"INSERT OR REPLACE INTO day_results ({', '.join(PLAIN_COLUMNS)}, approved_symbol)"
+_PLAIN_REPEAT = (PLAIN_COLUMNS.index("symbol"),)
 
 
 def _in(codes: Sequence[str]) -> str:
@@ -127,6 +126,25 @@ class ResultStore(StoreBase):
         )
         return iter(cursor)
 
+    def punch_times_by_employee(self, employee_codes: Sequence[str], day_from: date, day_to: date
+                                ) -> Iterator[tuple[str, list[list[Any]]]]:
+        """What :meth:`punch_times` gives, one row per employee: (employee, [[local day,
+        seconds since local midnight, punch id], ...]) in time order.
+
+        Why: Python's sqlite3 gives up and retakes the GIL for every row fetched; with a
+        writer thread beside the reads (monitor.service.batch_writer) a row per punch
+        means a hand-over per punch. SQLite builds each employee's list as JSON instead
+        (in C, without the GIL), grouped on the index's leading column so the index's
+        order (employee, time, id) is the order of each list, and ``json.loads`` parses it."""
+        cursor = self.db.conn.execute(
+            "SELECT employee_code, json_group_array(json_array(substr(punched_at, 1, 10),"
+            " substr(punched_at, 12, 2) * 3600 + substr(punched_at, 15, 2) * 60 + substr(punched_at, 18, 2), id))"
+            f" FROM punches INDEXED BY idx_punches_employee WHERE employee_code IN {_in(employee_codes)}"
+            " AND punched_at >= ? AND punched_at < ? GROUP BY employee_code",
+            (*employee_codes, day_from.isoformat(), (day_to + timedelta(days=1)).isoformat()),
+        )
+        return ((code, json.loads(text)) for code, text in cursor)
+
     def active_leave(self, employee_codes: Sequence[str], day_from: date, day_to: date) -> list[tuple[str, str, str, str, str]]:
         """(employee, date_from, date_to, part, kind) of active leave overlapping the days."""
         return list(self.db.conn.execute(
@@ -151,8 +169,30 @@ class ResultStore(StoreBase):
 
     def save_plain_day_results(self, rows: Iterable[tuple[Any, ...]]) -> None:
         """Insert or replace rows given in :data:`PLAIN_COLUMNS` order: days no approved
-        explanation or correction touched (nothing excused, approved symbol = symbol)."""
-        self.db.conn.executemany(_INSERT_PLAIN, rows)
+        explanation or correction touched (nothing excused, approved symbol = symbol), a
+        few hundred a statement (see :mod:`monitor.store.pipeline`)."""
+        insert_rows(self.db.conn, _INSERT_PLAIN, list(rows), repeat=_PLAIN_REPEAT)
+
+    def stage_plain_day_results(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Put plain rows (as :meth:`save_plain_day_results` takes them) in this
+        connection's TEMP table, *before* the batch's write: binding them is most of the
+        Python work of a write, and the temp database is the connection's own, so no
+        lock is held meanwhile. :meth:`save_staged_day_results` then moves them in one
+        statement inside the write (on a writer thread: one GIL round trip, not one per
+        few hundred rows, inside the lock)."""
+        conn = self.db.conn
+        # no declared types: the values reach day_results as bound, its affinity applies there
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_results ({', '.join(PLAIN_COLUMNS)})")
+        conn.execute("DELETE FROM temp.staged_results")
+        insert_rows(conn, f"INSERT INTO temp.staged_results ({', '.join(PLAIN_COLUMNS)})", rows)
+
+    def save_staged_day_results(self) -> None:
+        """Inside the batch's write: insert or replace the staged plain rows, in the order staged."""
+        columns = ", ".join(PLAIN_COLUMNS)
+        self.db.conn.execute(
+            f"INSERT OR REPLACE INTO day_results ({columns}, approved_symbol)"
+            f" SELECT {columns}, symbol FROM temp.staged_results ORDER BY rowid"
+        )
 
     def clear_dirty(self, pairs: Iterable[tuple[str, str]]) -> None:
         self.db.conn.executemany("DELETE FROM dirty_days WHERE employee_code = ? AND day = ?", pairs)
@@ -174,11 +214,8 @@ class ResultStore(StoreBase):
 
     def set_judged_through(self, marks: Iterable[tuple[str, str, str]]) -> None:
         """(employee, through day, basis) for each employee judged up to a day."""
-        self.db.conn.executemany(
-            "INSERT INTO judged_through(employee_code, through, basis) VALUES (?, ?, ?)"
-            " ON CONFLICT(employee_code) DO UPDATE SET through = excluded.through, basis = excluded.basis",
-            marks,
-        )
+        insert_rows(self.db.conn, "INSERT INTO judged_through(employee_code, through, basis)", list(marks),
+                    tail=" ON CONFLICT(employee_code) DO UPDATE SET through = excluded.through, basis = excluded.basis")
 
     def delete_day_results_outside(self, employee_code: str, first: date, last: date) -> int:
         """Forget an employee's results outside ``first``..``last`` (days no longer

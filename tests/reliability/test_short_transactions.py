@@ -110,3 +110,47 @@ def test_evaluation_batches_are_bounded(store: Store) -> None:
     assert summary.judged == 12 * 41  # from the oldest punch's day to today
     # one short write per batch of about 100 employee-days (one person's 41 are never split): 3 people a batch
     assert store.write_count - writes_before >= 4
+
+
+def test_a_failed_batch_write_stops_the_run_and_the_next_run_resumes(tmp_path: Path) -> None:
+    """The write runs on a writer thread: its StorageError ends the run in the caller,
+    the batches written before it stay, none after it is written, and a later run
+    resumes to the same result as one uninterrupted run."""
+    import sqlite3
+
+    import pytest
+
+    from monitor.errors import StorageError
+
+    whole = Store(tmp_path / "whole.db", zone=ZONE, now=lambda: FIXED_NOW, create=True)
+    cut = Store(tmp_path / "cut.db", zone=ZONE, now=lambda: FIXED_NOW, create=True)
+    other = None
+    try:
+        for store in (whole, cut):
+            office(store)
+        Evaluation(whole, POLICY, FIXED_NOW, batch_days=30).run()
+        cut.db.conn.execute("PRAGMA busy_timeout = 50")  # fail fast instead of waiting 30 s
+        other = sqlite3.connect(tmp_path / "cut.db", isolation_level=None)
+        handed_over = []
+
+        def lock_after_two(count: int) -> None:
+            handed_over.append(count)
+            if len(handed_over) == 2:
+                # another process takes the write lock: the batches from here on cannot commit
+                other.execute("BEGIN IMMEDIATE")
+
+        with pytest.raises(StorageError, match="is locked by another process"):
+            Evaluation(cut, POLICY, FIXED_NOW, batch_days=30).run(progress=lock_after_two)
+        other.execute("ROLLBACK")
+        written = sorted({row[0] for row in results(cut)})
+        marked = sorted(cut.judged_marks())
+        assert written == marked and len(written) <= 2  # whole batches of one person, in order, up to the lock
+        assert written == [f"NV{n:03d}" for n in range(len(written))]
+        cut.db.conn.execute("PRAGMA busy_timeout = 30000")
+        assert not Evaluation(cut, POLICY, FIXED_NOW, batch_days=30).run().interrupted
+        assert results(cut) == results(whole)
+    finally:
+        if other is not None:
+            other.close()
+        whole.close()
+        cut.close()

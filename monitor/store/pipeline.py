@@ -1,0 +1,77 @@
+"""What a bulk job needs to read on one connection while it writes on another.
+
+The evaluation reads and judges the next batch while a writer thread commits the
+previous one on the store's own connection (so its transactions, signatures and lock
+measures stay the store's). A connection holds one transaction at a time, so the reads
+take a second connection to the same file: :meth:`PipelineStore.reader`.
+
+Rows are written with multi-row ``INSERT ... VALUES (...), (...)`` statements rather than
+``executemany``: Python's sqlite3 gives up the GIL inside each ``sqlite3_step`` and must
+take it back afterwards, once per row with ``executemany``. A writer thread that needs the
+GIL back thousands of times a batch waits for the judging thread at every row; with a few
+hundred rows a statement it waits a few times a batch, and SQLite's work on the rows
+(the index maintenance, most of a write's cost) runs beside the judging.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import lru_cache
+from itertools import chain
+from typing import Any
+
+from monitor.store.base import StoreBase
+
+# Rows per statement, largest first: a batch of n rows takes at most a few statements of
+# each size, every one prepared once and then taken from the statement cache.
+ROWS_PER_STATEMENT = (512, 128, 32, 8, 2, 1)
+
+
+# The reading connection's page cache (KiB).
+READER_CACHE_KIB = 8 * 1024
+
+
+@lru_cache(maxsize=64)
+def _values_statement(head: str, width: int, rows: int, repeat: tuple[int, ...], tail: str) -> str:
+    """``head VALUES (?1, .. ?w, repeats), (...) tail`` for ``rows`` rows of ``width``
+    parameters; each row also binds its own parameters at the 0-based ``repeat``
+    positions again (the same value in two columns, bound once)."""
+    groups = []
+    for row in range(rows):
+        base = row * width
+        numbers = [base + n + 1 for n in range(width)] + [base + n + 1 for n in repeat]
+        groups.append("(" + ", ".join(f"?{n}" for n in numbers) + ")")
+    return f"{head} VALUES {', '.join(groups)}{tail}"
+
+
+def insert_rows(conn: Any, head: str, rows: Sequence[tuple[Any, ...]], *, repeat: tuple[int, ...] = (),
+                tail: str = "") -> None:
+    """Insert ``rows`` (tuples of one width) with ``head`` (``INSERT ... INTO t (columns)``)
+    in a few multi-row statements; ``repeat`` and ``tail`` as in :func:`_values_statement`."""
+    if not rows:
+        return
+    width = len(rows[0])
+    done = 0
+    for size in ROWS_PER_STATEMENT:
+        if len(rows) - done < size:
+            continue
+        sql = _values_statement(head, width, size, repeat, tail)
+        while len(rows) - done >= size:
+            conn.execute(sql, tuple(chain.from_iterable(rows[done:done + size])))
+            done += size
+
+
+class PipelineStore(StoreBase):
+    @contextmanager
+    def reader(self) -> Iterator[Any]:
+        """A second store on the same file, for reading while this one writes (from
+        another thread): the same methods, its own connection and snapshots."""
+        second = type(self)(self.path, zone=self.zone, now=self._now, migrate=False, key=self.key)
+        # its reads are index ranges read once (a batch's punches): a small page cache
+        # does, and the job's memory stays bounded (the writer keeps the big one)
+        second.db.conn.execute(f"PRAGMA cache_size = {-READER_CACHE_KIB}")
+        try:
+            yield second
+        finally:
+            second.close()
