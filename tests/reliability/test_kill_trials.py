@@ -49,6 +49,7 @@ def truth(clock: VirtualClock) -> list[tuple[str, str]]:
 
 
 ATTEMPTS = 8  # moments tried per pull trial before giving up on landing inside the transfer
+LOAD_WEEKS = 8  # how much older each load of new punches is than the one before
 
 
 def test_kill_9_during_pulls_loses_and_duplicates_nothing(site: Site, trials: int) -> None:
@@ -67,8 +68,12 @@ def test_kill_9_during_pulls_loses_and_duplicates_nothing(site: Site, trials: in
                 if trial or attempt:  # new punches to pull (older than the whole log, so never seen)
                     loads += 1
                     with clock.lock:
-                        oldest = list(clock.log)[:5_000]
-                    clock.load((p.timestamp - timedelta(weeks=160 * loads), p.user_id, p.state or 0) for p in oldest)
+                        oldest = list(clock.log)[:5_000]  # the first loaded: about 7 weeks of punches
+                    # each load 8 weeks further back, so loads never overlap; they must stay after
+                    # [storage] punch_not_before (2000), which refuses older punches by design
+                    shifted = [(p.timestamp - timedelta(weeks=LOAD_WEEKS * loads), p.user_id, p.state or 0) for p in oldest]
+                    assert min(t for t, _, _ in shifted) >= datetime(2000, 1, 1), f"trial {trial}: too many loads ({loads})"
+                    clock.load(shifted)
                     longest = min(longest, 0.5)
                 before = len(stored_log(site, "zk1"))
                 expected = len(truth(clock)) - before
