@@ -136,6 +136,15 @@ class Site:
         rows = read(self.db, "SELECT status FROM devices WHERE id = ?", device_id)
         return rows[0][0] if rows else None
 
+    def forget_status(self, device_id: str) -> None:
+        """Clear a device's stored status (what a killed collector leaves behind)."""
+        conn = sqlite3.connect(self.db, timeout=30)
+        try:
+            with conn:
+                conn.execute("UPDATE devices SET status = 'unknown' WHERE id = ?", (device_id,))
+        finally:
+            conn.close()
+
     def close(self) -> None:
         for collector in self.started:
             collector.close()

@@ -152,6 +152,10 @@ def test_kill_9_during_an_evaluation_resumes_to_the_same_results(site: Site, tri
             delay = rng.uniform(0, 0.4)
             assert not threading.Event().wait(delay)  # the moment is the experiment, not a wait for something
             collector.kill()
+            # a killed collector cannot write "offline": clear the "online" it left, so the
+            # wait above sees the next collector's own, written once its port is open
+            # (its heartbeat would tell only after a few intervals)
+            site.forget_status("rfid1")
             presenter.stopping.set()
             presenter.join(10)
             assert presenter.error is None
@@ -227,6 +231,10 @@ def test_kill_9_during_live_reading_loses_and_duplicates_nothing(site: Site, tri
             presenter.start()
             assert not threading.Event().wait(rng.uniform(0.05, 1.5))  # a random moment of reading
             collector.kill()
+            # a killed collector cannot write "offline": clear the "online" it left, so the
+            # wait above sees the next collector's own, written once its port is open
+            # (its heartbeat would tell only after a few intervals)
+            site.forget_status("rfid1")
             presenter.stopping.set()
             presenter.join(10)
             assert presenter.error is None
