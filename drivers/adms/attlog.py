@@ -72,6 +72,16 @@ _PLAIN_STAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d", re.ASCII)
 # State, Verify and WorkCode are small numbers, nearly always these: a dict lookup
 # gives the same int as the pattern and int() would, for a tenth of the time
 _SMALL_NUMBERS = {str(number): number for number in range(1000)}
+# The line nearly every clock writes, read by one pattern: a printable ASCII PIN, the
+# plain time, then State, Verify and WorkCode as small numbers (each may be missing from
+# the end), then any printable ASCII fields, all TAB-separated. Such a line has no
+# control character, no U+FFFD and no space to strip, so the general path's checks all
+# pass and its split gives the same fields; any other line takes the general path.
+_PLAIN_LINE = re.compile(
+    r"([!-~]{1,%d})\t(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)"
+    r"(?:\t(\d{1,3})(?:\t(\d{1,3})(?:\t(\d{0,3})(?:\t[ -~]*)*)?)?)?" % MAX_PIN_CHARS,
+    re.ASCII,
+)
 
 
 @dataclass
@@ -116,11 +126,43 @@ def parse_attlog(
     Raises :class:`~drivers.adms.errors.BodyTooLarge` over ``max_body``; nothing else.
     """
     check_body(body, max_body)
-    table = state_table(states)
+    return read_attlog(decode_body(body), state_table(states), verify_modes, years, epoch_zone, max_line)
+
+
+def read_attlog(text: str, table: Mapping[int, int], verify_modes: Mapping[int, int] | None, years: tuple[int, int],
+                epoch_zone: tzinfo | None, max_line: int, *, plain_path: bool = True) -> AttlogBatch:
+    """:func:`parse_attlog` on decoded text with its state table. ``plain_path=False``
+    reads every line the general way: what the plain-line path must equal (tests)."""
     batch = AttlogBatch()
     punches, errors = batch.punches, batch.errors
-    for number, line in numbered_lines(decode_body(body)):
+    plain = _PLAIN_LINE.fullmatch if plain_path else None
+    number_of, low, high = _SMALL_NUMBERS.get, years[0], years[1]
+    for number, line in numbered_lines(text):
         batch.lines += 1
+        match = plain(line) if plain is not None and len(line) <= max_line else None
+        if match is not None:
+            # the general path's steps, in its order, for the form a clock nearly always sends
+            pin, stamp, state_text, verify_text, work_text = match.groups()
+            when = None
+            if stamp[11:13] < "24":
+                try:
+                    when = datetime.fromisoformat(stamp)
+                except ValueError:
+                    pass  # no such moment: the general path refuses it in its words
+            if when is not None and low <= when.year <= high:
+                state = None if state_text is None else number_of(state_text)
+                if state is None and state_text is not None:
+                    state = int(state_text)  # zero-padded, e.g. "01"
+                verify = None if verify_text is None else number_of(verify_text)
+                if verify is None and verify_text is not None:
+                    verify = int(verify_text)
+                if verify is not None and verify_modes is not None:
+                    verify = verify_modes.get(verify, verify)
+                work_code = number_of(work_text) if work_text else None
+                if work_code is None and work_text:
+                    work_code = int(work_text)
+                punches.append(Punch(pin, when, verify, None if state is None else table.get(state), work_code, line))
+                continue
         try:
             punches.append(_punch(line, table, verify_modes, years, epoch_zone, max_line))
         except LineRefused as refused:

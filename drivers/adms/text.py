@@ -49,7 +49,8 @@ def decode_body(body: bytes | str) -> str:
 
 def numbered_lines(text: str) -> Iterator[tuple[int, str]]:
     """``(number, line)`` for each non-blank line; LF, CR LF and lone CR all end a line."""
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
+    lines = text.split("\n") if "\r" not in text else _LINE_BREAK.split(text)  # the same lines, split faster
+    for number, line in enumerate(lines, start=1):
         if line.strip():
             yield number, line
 

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from drivers.adms.attlog import STATE_TABLES, read_attlog
 from drivers.adms import (
     BadQuery,
     BadSerialNumber,
@@ -682,6 +683,43 @@ def test_the_plain_form_reads_as_the_general_path_does(pin, moment, state, verif
     fast, slow = parse_attlog(plain, states="legacy"), parse_attlog(general, states="legacy")
     assert fast.errors == slow.errors == []
     assert fast.punches[0][:5] == slow.punches[0][:5] == (pin, moment, verify, state, work_code)
+
+
+# pieces of ATTLOG lines: mostly the plain form, with every way a piece can leave it
+_pin_piece = st.one_of(pins, pins, st.sampled_from(["", " 1001", "1001 ", "10 01", "x" * 25, "nguyễn", "10\x0101", "\ufffd"]))
+_stamp_piece = st.one_of(
+    moments.map(lambda d: f"{d:%Y-%m-%d %H:%M:%S}"), moments.map(lambda d: f"{d:%Y-%m-%dT%H:%M:%S}"),
+    st.sampled_from(["2026-02-30 08:00:00", "2026-10-14 24:00:00", "2026-10-14 08:60:00", "2026-13-01 08:00:00",
+                     "1999-12-31 23:59:59", "2100-01-01 00:00:00", "2026-10-14 7:52:03", "2026-10-14 07:52",
+                     "1760400000", "", "2026-10-14  07:52:03"]),
+)
+_number_piece = st.one_of(st.integers(0, 16).map(str), st.integers(0, 999).map(str), st.sampled_from(["", "01", "000", "1000", "999999", "1a", " 1", "1 ", "-1"]))
+_extra_piece = st.one_of(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=8),
+                         st.sampled_from(["a  b", " ", "ý", "\x7f"]))
+_separator = st.sampled_from(["\t"] * 8 + [" \t", "\t ", "  ", " "])
+
+
+@st.composite
+def _attlog_lines(draw) -> str:
+    fields = [draw(_pin_piece), draw(_stamp_piece)]
+    fields += [draw(_number_piece) for _ in range(draw(st.integers(0, 3)))]
+    fields += [draw(_extra_piece) for _ in range(draw(st.integers(0, 3)))]
+    line = fields[0]
+    for field in fields[1:]:
+        line += draw(_separator) + field
+    return line
+
+
+@settings(max_examples=1000)
+@given(st.lists(_attlog_lines(), min_size=1, max_size=6), st.sampled_from(["\n", "\r\n"]),
+       st.sampled_from(["push-3.2.0", "legacy"]), st.sampled_from([None, {15: 9, 1: 2}]), st.sampled_from([40, 512]))
+def test_the_plain_line_path_reads_every_line_as_the_general_path(lines, ending, states, verify_modes, max_line) -> None:
+    text = ending.join(lines) + ending
+    options = (STATE_TABLES[states], verify_modes, (2010, 2099), None, max_line)
+    fast, general = read_attlog(text, *options), read_attlog(text, *options, plain_path=False)
+    assert fast.punches == general.punches
+    assert fast.errors == general.errors
+    assert fast.lines == general.lines
 
 
 @pytest.mark.parametrize("stamp", ["2026-02-30 08:00:00", "2026-10-14 24:00:00", "2026-10-14 08:60:00",
