@@ -33,8 +33,8 @@ def export_timesheet(app: AppContext, month_text: str | None, unit: str | None, 
     and the names and dates of those who signed the unit's month.
 
     A locked month exports to the same bytes every time, with the lock's date, the
-    punch log's chain head and the names and grades as they were at the lock. Run 'monitor evaluate' first (the collector does it every
-    few minutes)."""
+    punch log's chain head and the names and grades as they were at the lock. Run
+    'monitor evaluate' first (the collector does it every few minutes)."""
     from monitor.reports.timesheet_export import export_timesheet as build
 
     month = Month.parse_or_current(month_text, app.now().date())

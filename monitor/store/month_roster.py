@@ -24,9 +24,8 @@ from typing import Any
 
 from monitor.store.base import StoreBase
 from monitor.store.month_close import month_span
+from monitor.store.timesheets import GRADE_SHOWN
 
-# what the timesheet shows in the "Ngạch, bậc" column (monitor.store.timesheets reads the same live)
-GRADE_SHOWN = "COALESCE(NULLIF(e.grade, ''), NULLIF(e.title, ''), '')"
 COLUMNS = ("unit_code", "month", "kind", "code", "name", "detail")
 
 
