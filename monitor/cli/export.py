@@ -32,9 +32,9 @@ def export_timesheet(app: AppContext, month_text: str | None, unit: str | None, 
     each day's symbol and the totals 32 (paid by time), 33 (unpaid), 34 (social insurance),
     and the names and dates of those who signed the unit's month.
 
-    A locked month exports to the same bytes every time, with the lock's date and the
-    punch log's chain head. Run 'monitor evaluate' first (the collector does it every
-    few minutes)."""
+    A locked month exports to the same bytes every time, with the lock's date, the
+    punch log's chain head and the names and grades as they were at the lock. Run
+    'monitor evaluate' first (the collector does it every few minutes)."""
     from monitor.reports.timesheet_export import export_timesheet as build
 
     month = Month.parse_or_current(month_text, app.now().date())

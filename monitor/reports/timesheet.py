@@ -101,12 +101,17 @@ def split_symbol(symbol: str, symbols: LeaveConfig) -> list[str]:
 def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str | None = None, *,
                      unit_codes: Iterable[str] | None = None) -> list[UnitTimesheet]:
     """One timesheet per unit (the unit and each unit below it, each on its own sheet),
-    for the units that have judged days in the month; only ``unit_codes`` when given."""
+    for the units that have judged days in the month; only ``unit_codes`` when given.
+
+    A locked unit-month shows the unit's, its parent's and its people's names as the
+    lock froze them (``store.month_rosters``), so the signed sheet never changes; an
+    open month, and a month locked before locks froze names, shows the directory now."""
     units = {u["code"]: u for u in store.units()}
     wanted = store.unit_and_below(unit) if unit else sorted(units)
     if unit_codes is not None:
         allowed = set(unit_codes)
         wanted = [code for code in wanted if code in allowed]
+    frozen = store.month_rosters(str(month), wanted)
     rows_by_unit: dict[str, dict[str, TimesheetRow]] = {}
     holidays: dict[str, set[int]] = {}
     parts_of: dict[str, list[tuple[str, float]]] = {}  # symbol -> (total column, share) for each part
@@ -115,6 +120,11 @@ def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str
         sheet = rows_by_unit.setdefault(unit_code, {})
         row = sheet.get(code)
         if row is None:
+            roster = frozen.get(unit_code)
+            if roster is not None:
+                # someone judged under the unit but missing from the copy (it cannot happen
+                # through the monitor: a locked month's days are not judged) keeps the live name
+                name, grade = roster.people.get(code, (name, grade))
             row = sheet[code] = TimesheetRow(code, name, grade)
         row.symbols[day] = (symbol or "") + (CORRECTED_MARK if corrected else "")
         if status == "holiday":
@@ -134,10 +144,11 @@ def build_timesheets(store: Store, month: Month, symbols: LeaveConfig, unit: str
             continue
         unit_row = units[code]
         parent = units.get(unit_row["parent_code"] or "")
+        unit_name, parent_name = unit_row["name"], parent["name"] if parent else None
+        if code in frozen:
+            unit_name, parent_name = frozen[code].unit_name, frozen[code].parent_name
         rows = sorted(rows_by_unit[code].values(), key=lambda r: _sort_key(r.name, r.employee))
-        sheets.append(
-            UnitTimesheet(code, unit_row["name"], parent["name"] if parent else None, month, rows, holidays.get(code, set()))
-        )
+        sheets.append(UnitTimesheet(code, unit_name, parent_name, month, rows, holidays.get(code, set())))
     return sheets
 
 

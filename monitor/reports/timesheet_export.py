@@ -2,7 +2,10 @@
 
 The file carries each unit's signatures. Its timestamps are the moment of the latest
 lock when every unit in it is locked, so exporting a locked month again gives the same
-bytes; otherwise the moment of the export.
+bytes; otherwise the moment of the export. The names on a locked unit's sheet are those
+its lock froze (:mod:`monitor.store.month_roster`), so a later rename changes nothing;
+a month locked before locks froze names reads them live. What comes from the config
+(``organisation``, the symbols, ``circular``) is the caller's to keep unchanged.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ confirm    submitted→      the unit head: a manager whose own units name this 
            confirmed
 approve    confirmed→      HR, or the head of a unit above it (not the one who confirmed)
            approved
-lock       approved→locked HR or admin; records the punch log's chain head
-reopen     any but open    HR or admin, with a reason; back to open, history kept
-           → open
+lock       approved→locked HR or admin; records the punch log's chain head and
+                           freezes the names the timesheet shows (store.month_roster)
+reopen     any but open    HR or admin, with a reason; back to open, history kept,
+           → open          the frozen names dropped
 =========  ==============  ==========================================================
 
 What is still pending is asked of one function, :func:`pending_items`, which runs every
@@ -215,8 +216,15 @@ def take_step(store: Store, step: str, unit: str, month: Month, username: str, *
                              reasons=Message("; ".join("%%(r%d)s" % n for n in range(len(blocking))),
                                              **{f"r{n}": item.detail for n, item in enumerate(blocking)})))
     with store.write():
+        # A lock freezes the names its timesheet shows, a reopen drops them, in the step's
+        # own transaction (a step refused as stale rolls the copy back with it).
+        roster = None
+        if step == "lock":
+            roster = store.freeze_month_roster(unit, month_key)
+        elif step == "reopen":
+            roster = store.drop_month_roster(unit, month_key)
         row = store.record_month_step(unit, month_key, step=step, from_state=state, to_state=target, user=user,
-                                      reason=reason, with_chain_head=step == "lock")
+                                      reason=reason, with_chain_head=step == "lock", roster=roster)
         if step == "reopen":
             store.reopen_marks(unit, month_key)
     return StepResult(unit, month_key, step, target, row["at"])

@@ -19,6 +19,7 @@ from monitor.store.integrity import IntegrityReport, IntegrityStore
 from monitor.store.leave import LeaveStore
 from monitor.store.maintenance import MaintenanceStore, copy_database
 from monitor.store.month_close import MonthCloseStore
+from monitor.store.month_roster import MonthRosterStore
 from monitor.store.notify import NotifyStore
 from monitor.store.pipeline import PipelineStore
 from monitor.store.punches import AddResult, ChainReport, PunchStore
@@ -44,6 +45,6 @@ __all__ = [
 
 class Store(PunchStore, DirectoryStore, DeviceStore, LeaveStore, ResultStore, PushStore, MonthCloseStore, NotifyStore,
             RequestStore, AccountStore, ViewStore, AuditStore, IntegrityStore, BatchStore, MaintenanceStore,
-            TimesheetStore, PipelineStore):
+            TimesheetStore, PipelineStore, MonthRosterStore):
     """The attendance database."""
 

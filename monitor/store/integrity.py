@@ -4,6 +4,7 @@
 * the punch chain and its signed head (:meth:`PunchStore.verify_chain`);
 * the audit chain and its signed head;
 * the signed digests of enrollments, units, employees, users and leave;
+* the names each month lock froze, against the digest its audit row carries;
 * with ``expect``, that both logs still extend a head noted earlier (``verify --head``),
   which catches truncation and rewriting even by someone holding the key.
 
@@ -109,6 +110,11 @@ class IntegrityStore(StoreBase):
                 problem = self._check_digest(table, order)
                 if problem:
                     report.findings.append(Finding(table, problem))
+            try:
+                roster_problems = self.month_roster_problems()  # type: ignore[attr-defined]
+            except (sqlite3.DatabaseError, ValueError) as exc:
+                roster_problems = [f"the names frozen by month locks cannot be read: {exc}"]
+            report.findings += [Finding("month_roster", problem) for problem in roster_problems]
         report.head = format_head(chain.rows, chain.head, audit_rows, audit_hash)
         return report
 

@@ -66,11 +66,14 @@ class MonthCloseStore(StoreBase):
         user: dict[str, Any],
         reason: str | None = None,
         with_chain_head: bool = False,
+        roster: str | None = None,
     ) -> dict[str, Any]:
         """Move a unit's month from ``from_state`` to ``to_state`` and record who did it.
 
         Refused when the month is no longer in ``from_state`` (someone acted meanwhile).
         A lock records the punch log's chain head, so what arrived later is known.
+        ``roster``: the digest of the names a lock froze (or a reopen dropped), noted in
+        the step's audit row, where ``monitor verify`` checks the frozen rows against it.
         """
         with self.write():
             current = self.month_state(unit_code, month)
@@ -91,8 +94,11 @@ class MonthCloseStore(StoreBase):
                 (unit_code, month, step, from_state, to_state, user["username"], user.get("full_name"), user["role"],
                  at, reason, head),
             )
-            after = {"state": to_state, **({"chain_head": head} if head else {})}
-            self.audit(user["username"], step, "month", f"{unit_code}/{month}", {"state": from_state}, after, reason)
+            before: dict[str, Any] = {"state": from_state}
+            after: dict[str, Any] = {"state": to_state, **({"chain_head": head} if head else {})}
+            if roster:
+                (after if to_state == LOCKED else before)["roster"] = roster
+            self.audit(user["username"], step, "month", f"{unit_code}/{month}", before, after, reason)
             step_id = int(cursor.lastrowid or 0)
         return self.one("SELECT * FROM month_close_steps WHERE id = ?", (step_id,), f"no step #{step_id}")
 

@@ -590,3 +590,27 @@ def m010_web_speed(db: Database) -> None:
         "CREATE INDEX idx_day_results_day ON day_results"
         "(day, unit_code, status, late_minutes, early_minutes, away_minutes, missing_in, missing_out)"
     )
+
+
+@migrations()
+def m012_month_roster(db: Database) -> None:
+    """What a locked unit-month's timesheet shows of the directory, frozen by the lock:
+    the unit's name and its parent's (the sheet's "Bộ phận" and "Đơn vị" lines), and
+    each listed employee's full name and grade-or-title. Renaming, promoting or moving
+    someone after the lock no longer changes the signed C01-HD. Months locked before
+    this migration have no rows and keep exporting from the live directory."""
+    # kind 'unit': code = the unit, name = its name, detail = its parent's name (NULL at the top);
+    # kind 'employee': code = the employee, name = full name, detail = grade, else title, else ''.
+    # No foreign keys: the frozen row outlives a renamed or removed directory row.
+    db.execute(
+        """
+        CREATE TABLE month_roster (
+            unit_code TEXT NOT NULL,
+            month TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('unit', 'employee')),
+            code TEXT NOT NULL,
+            name TEXT NOT NULL,
+            detail TEXT,
+            PRIMARY KEY (unit_code, month, kind, code)
+        ) WITHOUT ROWID"""
+    )

@@ -10,6 +10,10 @@ from typing import NamedTuple
 from monitor.store.base import StoreBase
 
 
+# the "Ngạch, bậc" column: the grade, else the job title (a lock freezes the same: month_roster)
+GRADE_SHOWN = "COALESCE(NULLIF(e.grade, ''), NULLIF(e.title, ''), '')"
+
+
 class TimesheetDay(NamedTuple):
     """One employee-day as the timesheet shows it."""
 
@@ -34,9 +38,8 @@ class TimesheetStore(StoreBase):
         if not unit_codes:
             return []
         rows = self.db.conn.execute(
-            "SELECT r.unit_code, r.employee_code, e.full_name,"
-            " COALESCE(NULLIF(e.grade, ''), NULLIF(e.title, ''), ''), CAST(substr(r.day, 9, 2) AS INTEGER), r.status,"
-            " COALESCE(r.approved_symbol, r.symbol), r.corrected"
+            f"SELECT r.unit_code, r.employee_code, e.full_name, {GRADE_SHOWN}, CAST(substr(r.day, 9, 2) AS INTEGER),"
+            " r.status, COALESCE(r.approved_symbol, r.symbol), r.corrected"
             " FROM day_results r JOIN employees e ON e.code = r.employee_code"
             f" WHERE r.day BETWEEN ? AND ? AND r.provisional = 0 AND r.unit_code IN ({','.join('?' * len(unit_codes))})"
             " ORDER BY r.unit_code, r.employee_code, r.day",
