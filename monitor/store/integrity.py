@@ -5,6 +5,7 @@
 * the audit chain and its signed head;
 * the signed digests of enrollments, units, employees, users and leave;
 * the names each month lock froze, against the digest its audit row carries;
+* each unit-month's close state and step rows (who signed, when), against their audit rows;
 * with ``expect``, that both logs still extend a head noted earlier (``verify --head``),
   which catches truncation and rewriting even by someone holding the key.
 
@@ -115,6 +116,11 @@ class IntegrityStore(StoreBase):
             except (sqlite3.DatabaseError, ValueError) as exc:
                 roster_problems = [f"the names frozen by month locks cannot be read: {exc}"]
             report.findings += [Finding("month_roster", problem) for problem in roster_problems]
+            try:
+                close_problems = self.month_close_problems()  # type: ignore[attr-defined]
+            except (sqlite3.DatabaseError, ValueError) as exc:
+                close_problems = [f"the month close cannot be read: {exc}"]
+            report.findings += [Finding("month_close", problem) for problem in close_problems]
         report.head = format_head(chain.rows, chain.head, audit_rows, audit_hash)
         return report
 

@@ -4,11 +4,16 @@ that decide whether a month may close and whether a day may still change.
 A unit's month with no row is open. Each step is appended to ``month_close_steps``
 (never edited), so the history of locks survives a reopen. The state changes in the
 same transaction as its step and its audit row, and only from the state the caller
-saw: two people pressing "confirm" at once cannot both succeed.
+saw: two people pressing "confirm" at once cannot both succeed. Each step's audit row
+carries a digest of the step row, so ``monitor verify`` catches a signer's name, a date
+or a state edited with plain sqlite3 (:meth:`MonthCloseStore.month_close_problems`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import sqlite3
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
@@ -18,6 +23,15 @@ from monitor.store.base import StoreBase
 
 OPEN = "open"
 LOCKED = "locked"
+
+
+def step_seal(step_id: int, conn: sqlite3.Connection) -> str:
+    """``id:sha256`` of a month close step row as it is stored now (every column)."""
+    cursor = conn.execute("SELECT * FROM month_close_steps WHERE id = ?", (step_id,))
+    row = cursor.fetchone()
+    names = [column[0] for column in cursor.description or ()]
+    text = json.dumps(dict(zip(names, row)) if row else None, ensure_ascii=False, sort_keys=True)
+    return f"{step_id}:{hashlib.sha256(text.encode('utf-8')).hexdigest()}"
 
 
 def month_text(day: date) -> str:
@@ -94,13 +108,59 @@ class MonthCloseStore(StoreBase):
                 (unit_code, month, step, from_state, to_state, user["username"], user.get("full_name"), user["role"],
                  at, reason, head),
             )
+            step_id = int(cursor.lastrowid or 0)
             before: dict[str, Any] = {"state": from_state}
             after: dict[str, Any] = {"state": to_state, **({"chain_head": head} if head else {})}
             if roster:
                 (after if to_state == LOCKED else before)["roster"] = roster
+            # the step row as written (the timesheet prints its names and dates): verify
+            # compares the row with this digest, and the month's state with the last step's
+            after["step"] = step_seal(step_id, self.db.conn)
             self.audit(user["username"], step, "month", f"{unit_code}/{month}", before, after, reason)
-            step_id = int(cursor.lastrowid or 0)
         return self.one("SELECT * FROM month_close_steps WHERE id = ?", (step_id,), f"no step #{step_id}")
+
+    # --- verify -----------------------------------------------------------------------
+
+    def month_close_problems(self) -> list[str]:
+        """What ``monitor verify`` reports about the month close: every unit-month's state
+        must be the one its last audited step left, and every step row (who signed, when)
+        must match the digest its audit row carries. Steps recorded before the digest
+        existed (no ``step`` in their audit row) are checked for their state only."""
+        states: dict[tuple[str, str], str] = {}
+        seals: dict[int, str] = {}
+        for key, after in self.db.conn.execute("SELECT entity_key, after FROM audit WHERE entity = 'month' ORDER BY id"):
+            noted = json.loads(after) if after else {}
+            unit_code, _, month = key.partition("/")
+            if isinstance(noted.get("state"), str):
+                states[(unit_code, month)] = noted["state"]
+            step_id, _, digest = str(noted.get("step") or "").partition(":")
+            if step_id.isdigit():
+                seals[int(step_id)] = digest
+        problems = []
+        stored = dict(((unit, month), state) for unit, month, state in
+                      self.db.conn.execute("SELECT unit_code, month, state FROM month_close"))
+        for unit_code, month in sorted(set(states) | set(stored)):
+            noted_state, state = states.get((unit_code, month)), stored.get((unit_code, month))
+            where = f"the month close of {unit_code} {month}"
+            if noted_state is None:
+                problems.append(f"{where} is {state!r}, but no step in the audit trail put it there: it was set by hand")
+            elif state is None:
+                problems.append(f"{where} is gone, but the audit trail left it {noted_state!r}: it was deleted by hand")
+            elif state != noted_state:
+                problems.append(f"{where} is {state!r}, but its last step left it {noted_state!r}: it was changed by hand")
+        first_sealed = min(seals, default=None)
+        present = set()
+        for (step_id,) in self.db.conn.execute("SELECT id FROM month_close_steps ORDER BY id"):
+            present.add(step_id)
+            if step_id in seals:
+                if step_seal(step_id, self.db.conn).partition(":")[2] != seals[step_id]:
+                    problems.append(f"month close step #{step_id} differs from what its audit row recorded:"
+                                    " who signed, when or why was edited by hand")
+            elif first_sealed is not None and step_id > first_sealed:
+                problems.append(f"month close step #{step_id} has no audit row: it was added by hand")
+        problems += [f"month close step #{step_id} is gone: it was deleted by hand"
+                     for step_id in sorted(set(seals) - present)]
+        return problems
 
     # --- locks ------------------------------------------------------------------------
 
