@@ -3,10 +3,9 @@ JSON twins; and the roll-call and calendar pages in a real Chromium, in Vietname
 
 from __future__ import annotations
 
-import re
-
 import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
