@@ -40,7 +40,8 @@ def test_a_reader_is_a_second_connection(store: Store) -> None:
 def _plain_row(n: int) -> tuple:
     """A plain row in STAGED_COLUMNS order, with texts, numbers and NULLs, each of the
     type its column stores."""
-    values = {"departure": None, "leave_kind": None, "holiday": None, "leave_fraction": 0.0,
+    values = {
+        "departure": None, "leave_kind": None, "holiday": None, "leave_fraction": 0.0,
         "employee_code": f"NV{n:05d}", "day": f"2026-10-{1 + n % 28:02d}", "unit_code": "U1", "schedule_id": "default",
         "status": "present" if n % 2 else "weekend", "arrival": "07:31:00" if n % 2 else None, "late_minutes": n % 7,
         "absent_fraction": 0.5 if n % 5 == 0 else 0.0, "present_fraction": 1.0, "symbol": "+" if n % 2 else "",
