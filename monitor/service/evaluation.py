@@ -51,6 +51,8 @@ from monitor.service.month_lock import hold_locked_days
 from monitor.store import Store
 from monitor.store.base import fewer_collections
 from monitor.store.pipeline import RowStage
+from monitor.store.results import STAGED_NULL as NULL
+from monitor.store.results import unstaged
 
 BATCH_EMPLOYEES = 2000
 # Employee-days per batch: bounds the write lock's hold (about 30 µs a row) and the
@@ -403,23 +405,24 @@ class Evaluation:
                 day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
                 result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
                 day_excuses = [item for low, high, item in explained if low <= iso <= high] if explained else ()
-                row = (
+                row = (  # STAGED_COLUMNS, NULL texts as STAGED_NULL; evaluated_at is the batch's
                     code, iso, day_unit, day_schedule.id, result.status,
-                    None if result.arrival is None else clock(result.arrival),
-                    None if result.departure is None else clock(result.departure),
+                    NULL if result.arrival is None else clock(result.arrival),
+                    NULL if result.departure is None else clock(result.departure),
                     result.late_minutes, result.early_minutes, result.worked_minutes, result.away_minutes,
                     result.missing_in, result.missing_out, result.late_count, result.early_count,
-                    result.absent_fraction, result.leave_fraction, result.present_fraction,
-                    result.symbol, result.leave_kinds, result.holiday, int(result.provisional),
-                    ",".join(map(str, result.punch_ids)) or None,
-                    json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
-                )  # STAGED_COLUMNS: evaluated_at is the batch's
+                    result.absent_fraction, result.leave_fraction, result.present_fraction, result.symbol,
+                    NULL if result.leave_kinds is None else result.leave_kinds,
+                    NULL if result.holiday is None else result.holiday, int(result.provisional),
+                    ",".join(map(str, result.punch_ids)) or NULL,
+                    json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else NULL,
+                )
                 if day_excuses:
                     excused = excuse_day(result, day_excuses, symbols)
-                    rows.append((*row, evaluated_at, *excused.columns()[:-1], excused.symbol,
+                    rows.append((*unstaged(row), evaluated_at, *excused.columns()[:-1], excused.symbol,
                                  int((code, iso) in corrected)))
                 elif corrected and (code, iso) in corrected:
-                    rows.append((*row, evaluated_at, *NOTHING_EXCUSED.columns()[:-1], result.symbol, 1))
+                    rows.append((*unstaged(row), evaluated_at, *NOTHING_EXCUSED.columns()[:-1], result.symbol, 1))
                 else:
                     plain.append(row)  # nothing excused, not corrected: the common day
         judged = time.perf_counter()

@@ -79,6 +79,22 @@ _PLAIN_REPEAT = (PLAIN_COLUMNS.index("symbol"),)
 # A staged plain row: the plain columns but ``evaluated_at``, the same for a whole batch
 # (bound once, in the statement that moves the rows into day_results).
 STAGED_COLUMNS = PLAIN_COLUMNS[:-1]
+# In a staged row a NULL of these text columns is bound as the integer STAGED_NULL, which
+# no text column holds, and turned back into NULL when the rows are moved. Why: Python
+# 3.11's sqlite3 binds a None through its adapter lookup, about 0.47 µs against 0.04 µs
+# for an integer, and a judged day has three or four of them (half of a batch's staging).
+STAGED_NULL = 0
+STAGED_TEXT = ("arrival", "departure", "leave_kind", "holiday", "punch_ids", "detail")
+_STAGED_TEXT_AT = tuple(STAGED_COLUMNS.index(name) for name in STAGED_TEXT)
+
+
+def unstaged(row: Sequence[Any]) -> tuple[Any, ...]:
+    """A staged row (see :data:`STAGED_NULL`) with ``None`` for its NULL texts."""
+    values = list(row)
+    for index in _STAGED_TEXT_AT:
+        if not isinstance(values[index], str):
+            values[index] = None
+    return tuple(values)
 
 
 def _in(codes: Sequence[str]) -> str:
@@ -178,7 +194,8 @@ class ResultStore(StoreBase):
 
     @contextmanager
     def day_result_staging(self) -> Iterator[RowStage]:
-        """For a bulk job's plain rows (as :data:`STAGED_COLUMNS`): a stage for the
+        """For a bulk job's plain rows (as :data:`STAGED_COLUMNS`, NULL texts as
+        :data:`STAGED_NULL`): a stage for the
         thread that judges (:meth:`RowStage.image` binds a batch's rows there, with no
         lock held and off the writer thread), and this connection's ``staging`` schema
         that :meth:`load_staged` fills with such an image for
@@ -195,9 +212,10 @@ class ResultStore(StoreBase):
         ``staging`` schema (:meth:`load_staged`, before the transaction opened), in the
         order staged, judged at ``evaluated_at``."""
         columns = ", ".join(STAGED_COLUMNS)
+        values = ", ".join(f"NULLIF({name}, {STAGED_NULL})" if name in STAGED_TEXT else name for name in STAGED_COLUMNS)
         self.db.conn.execute(
             f"INSERT OR REPLACE INTO day_results ({columns}, evaluated_at, approved_symbol)"
-            f" SELECT {columns}, ?, symbol FROM {STAGING}.staged_results ORDER BY rowid",
+            f" SELECT {values}, ?, symbol FROM {STAGING}.staged_results ORDER BY rowid",
             (evaluated_at,),
         )
 
