@@ -35,6 +35,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -548,8 +549,12 @@ def _queries(batch: Sequence[_Employee]) -> list[tuple[list[str], date, date]]:
     return [([e.code], first, last) for e in batch for first, last in _runs(sorted(e.days))]
 
 
-def _span(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+@lru_cache(maxsize=256)
+def _span(first: date, last: date) -> tuple[date, ...]:
+    """The days ``first``..``last``. Kept: nearly every employee is due the same span
+    (their first day up to today), and making 10,000 employees' days anew took a
+    quarter of a second of the plan, before any batch can start."""
+    return tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
