@@ -35,8 +35,8 @@ import json
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from monitor.engine.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
