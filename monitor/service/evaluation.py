@@ -23,7 +23,9 @@ it wrote: the next run resumes from the marks and gives the same result. Reads a
 index range per employee (or per run of days), writes are multi-row inserts; nothing is
 queried per day. The writing runs on a thread of its own that owns the store's
 connection (:mod:`monitor.service.batch_writer`), in batch order, while the next batch
-is read on a second connection and judged: on two cores most of the write is free.
+is read on a second connection and judged: on two cores most of the write is free. The
+rows are bound here, not on the writer (:meth:`Store.day_result_staging`): binding is
+Python work, and Python work on the writer waits for the judging's GIL.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from monitor.engine.calendar import NOT_REQUIRED, CalendarDay, WorkCalendar
@@ -48,6 +51,9 @@ from monitor.service.batch_writer import BatchWriter
 from monitor.service.month_lock import hold_locked_days
 from monitor.store import Store
 from monitor.store.base import fewer_collections
+from monitor.store.pipeline import RowStage
+from monitor.store.results import STAGED_NULL as NULL
+from monitor.store.results import unstaged
 
 BATCH_EMPLOYEES = 2000
 # Employee-days per batch: bounds the write lock's hold (about 30 µs a row) and the
@@ -72,7 +78,7 @@ class RunSummary:
     interrupted: bool = False  # stopped between batches; the next run resumes
     first_day: date | None = None
     warnings: list[str] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "judge": 0.0, "write": 0.0})
+    seconds: dict[str, float] = field(default_factory=lambda: {"read": 0.0, "judge": 0.0, "stage": 0.0, "write": 0.0})
 
 
 @dataclass
@@ -97,7 +103,9 @@ class _Employee:
 class _Judged:
     """A judged batch, ready to write."""
 
-    plain: list[tuple[Any, ...]]  # rows in PLAIN_COLUMNS order: nothing excused, not corrected
+    staged: bytes  # the plain rows (nothing excused, not corrected), staged (Store.day_result_staging)
+    plain: int  # how many
+    evaluated_at: str
     rows: list[tuple[Any, ...]]  # rows in RESULT_COLUMNS order
     answered: list[tuple[str, str]]  # the dirty marks these results answer
     watermark: int  # the re-mark log's number when the batch was read
@@ -106,7 +114,7 @@ class _Judged:
 
     @property
     def count(self) -> int:
-        return len(self.plain) + len(self.rows)
+        return self.plain + len(self.rows)
 
 
 @dataclass
@@ -242,15 +250,17 @@ class Evaluation:
         # N is written while batch N + 1 is read (on a second connection) and judged
         # (see monitor.service.batch_writer). Batches touch disjoint employees, so
         # reading one before the previous one commits reads the same inputs.
+        # The plain rows are bound into a stage here too, so the writer's share is
+        # SQLite's work alone (see monitor.store.pipeline).
         with (fewer_collections(), self.store.page_cache(CACHE_KIB), self.store.bulk(),
-              self.store.reader() as source,
+              self.store.reader() as source, self.store.day_result_staging() as stage,
               BatchWriter(lambda judged: self._write_batch(judged, summary), name="evaluation-writer") as writer):
             for batch in self._batches(employees):
                 writer.raise_failure()
                 if stop is not None and stop():
                     summary.interrupted = True
                     break
-                judged = self._judge_batch(source, batch, summary)
+                judged = self._judge_batch(source, stage, batch, summary)
                 writer.put(judged)
                 if progress:
                     progress(judged.count)
@@ -349,9 +359,9 @@ class Evaluation:
 
     # --- judging a batch --------------------------------------------------------------
 
-    def _judge_batch(self, store: Store, batch: Sequence[_Employee], summary: RunSummary) -> _Judged:
+    def _judge_batch(self, store: Store, stage: RowStage, batch: Sequence[_Employee], summary: RunSummary) -> _Judged:
         """Read a batch's inputs from ``store`` (the reading connection) in one snapshot
-        and judge them; nothing is written."""
+        and judge them, the plain rows staged in ``stage``; nothing is written."""
         evaluated_at = self.store.now_text()
         rows: list[tuple[Any, ...]] = []
         plain: list[tuple[Any, ...]] = []
@@ -396,31 +406,35 @@ class Evaluation:
                 day_leave = [item for low, high, item in records if low <= iso <= high] if records else ()
                 result = evaluate_day(plan, by_day.get(iso, ()), day_leave, now, symbols)
                 day_excuses = [item for low, high, item in explained if low <= iso <= high] if explained else ()
-                row = (
+                row = (  # STAGED_COLUMNS, NULL texts as STAGED_NULL; evaluated_at is the batch's
                     code, iso, day_unit, day_schedule.id, result.status,
-                    None if result.arrival is None else clock(result.arrival),
-                    None if result.departure is None else clock(result.departure),
+                    NULL if result.arrival is None else clock(result.arrival),
+                    NULL if result.departure is None else clock(result.departure),
                     result.late_minutes, result.early_minutes, result.worked_minutes, result.away_minutes,
                     result.missing_in, result.missing_out, result.late_count, result.early_count,
-                    result.absent_fraction, result.leave_fraction, result.present_fraction,
-                    result.symbol, result.leave_kinds, result.holiday, int(result.provisional),
-                    ",".join(map(str, result.punch_ids)) or None,
-                    json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else None,
-                    evaluated_at,
+                    result.absent_fraction, result.leave_fraction, result.present_fraction, result.symbol,
+                    NULL if result.leave_kinds is None else result.leave_kinds,
+                    NULL if result.holiday is None else result.holiday, int(result.provisional),
+                    ",".join(map(str, result.punch_ids)) or NULL,
+                    json.dumps(result.detail, ensure_ascii=False, sort_keys=True) if result.detail else NULL,
                 )
                 if day_excuses:
                     excused = excuse_day(result, day_excuses, symbols)
-                    rows.append((*row, *excused.columns()[:-1], excused.symbol, int((code, iso) in corrected)))
+                    rows.append((*unstaged(row), evaluated_at, *excused.columns()[:-1], excused.symbol,
+                                 int((code, iso) in corrected)))
                 elif corrected and (code, iso) in corrected:
-                    rows.append((*row, *NOTHING_EXCUSED.columns()[:-1], result.symbol, 1))
+                    rows.append((*unstaged(row), evaluated_at, *NOTHING_EXCUSED.columns()[:-1], result.symbol, 1))
                 else:
                     plain.append(row)  # nothing excused, not corrected: the common day
+        judged = time.perf_counter()
+        staged = stage.image(plain)
         summary.seconds["read"] += read - started
-        summary.seconds["judge"] += time.perf_counter() - read
+        summary.seconds["judge"] += judged - read
+        summary.seconds["stage"] += time.perf_counter() - judged
         summary.judged += len(rows) + len(plain)
         summary.provisional += sum(row[21] for row in rows) + sum(row[21] for row in plain)
         return _Judged(
-            plain, rows, answered, watermark,
+            staged, len(plain), evaluated_at, rows, answered, watermark,
             [(e.code, e.first_day, e.end) for e in batch if e.rebase],  # type: ignore[misc]
             [(e.code, e.mark.isoformat(), e.basis) for e in batch if e.mark is not None],
         )
@@ -430,11 +444,11 @@ class Evaluation:
         marks it answered, its new "judged through" marks."""
         store = self.store
         started = time.perf_counter()
-        store.stage_plain_day_results(judged.plain)  # outside the lock: the binding
+        store.load_staged(judged.staged)  # before the transaction: a schema in use cannot be replaced
         with store.write():
             for code, first_day, end in judged.rebased:
                 store.delete_unlocked_results_outside(code, first_day, end)
-            store.save_staged_day_results()
+            store.save_staged_day_results(judged.evaluated_at)
             store.save_day_results(judged.rows)
             store.clear_answered_marks(judged.answered, judged.watermark)
             store.set_judged_through(judged.marks)
@@ -535,8 +549,12 @@ def _queries(batch: Sequence[_Employee]) -> list[tuple[list[str], date, date]]:
     return [([e.code], first, last) for e in batch for first, last in _runs(sorted(e.days))]
 
 
-def _span(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+@lru_cache(maxsize=256)
+def _span(first: date, last: date) -> tuple[date, ...]:
+    """The days ``first``..``last``. Kept: nearly every employee is due the same span
+    (their first day up to today), and making 10,000 employees' days anew took a
+    quarter of a second of the plan, before any batch can start."""
+    return tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
 
 
 def _runs(days: list[date]) -> list[tuple[date, date]]:
