@@ -7,10 +7,11 @@ write transaction (``BEGIN IMMEDIATE`` to the end of ``COMMIT``; bulk jobs run w
 SQLite's auto-checkpoint off, so no checkpoint falls inside it), the longest WAL
 checkpoint the job ran between its batches (no lock held: a PASSIVE checkpoint blocks
 no writer, it is printed to show where that time went), and the longest wait of a *prober*
-process standing in for another writer: it takes the write lock every 5 ms. The prober's
-wait can exceed any single hold, because SQLite's busy handler sleeps (up to 100 ms a
-step) and may miss the gap between two back-to-back batches; live readers do not wait on
-it (their punches go to the spool first). The jobs:
+process standing in for another of the monitor's writers (a web action, a CLI command): it
+takes the write lock every 5 ms, through the writers' turnstile as they do
+(monitor.store.turnstile), so it goes before the job's next batch. Its wait can still
+exceed a single hold by one step of SQLite's busy handler (which sleeps up to 100 ms a
+step); live readers do not wait on it (their punches go to the spool first). The jobs:
 
 1. the month's evaluation for 10,000 staff from scratch (as bench_evaluate.py builds it),
    also timed against the SQL floor (first/last punch per employee-day in one statement);
@@ -51,18 +52,24 @@ def cpu_seconds() -> float:
 
 
 def probe(path: str, stop, result) -> None:
-    """Take the write lock every 5 ms until told to stop; send the longest wait."""
+    """Take the write lock every 5 ms until told to stop, the way the monitor's writers
+    take it (the turnstile, then BEGIN IMMEDIATE asked for every millisecond); send the
+    longest wait."""
+    from monitor.store.turnstile import WriterTurnstile
+
     conn = sqlite3.connect(path, isolation_level=None, timeout=120)
+    turnstile = WriterTurnstile(path)
     longest, attempts = 0.0, 0
     while not stop.is_set():
         started = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
+        turnstile.begin(conn, 120)
         waited = time.perf_counter() - started
         conn.execute("COMMIT")
         longest = max(longest, waited)
         attempts += 1
         stop.wait(0.005)
     conn.close()
+    turnstile.close()
     result.send((longest, attempts))
 
 

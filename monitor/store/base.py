@@ -20,6 +20,7 @@ from monitor.engine.clock import in_zone
 from monitor.errors import NotFound, StorageError
 from monitor.store.audit_subject import audit_subject
 from monitor.store.schema import migrations
+from monitor.store.turnstile import WriterTurnstile
 from monitor.store.seals import (
     AUDIT_HEAD,
     GENESIS,
@@ -99,6 +100,9 @@ def fewer_collections() -> Iterator[None]:
                 gc.set_threshold(*_saved_thresholds)
 
 
+# How long a connection waits for another's lock before "database is locked" (seconds).
+BUSY_TIMEOUT_SECONDS = 30
+
 # SQLite's default: after a commit that leaves this many pages in the WAL, the committing
 # connection copies them back into the database file (a PASSIVE checkpoint).
 AUTO_CHECKPOINT_PAGES = 1000
@@ -144,6 +148,7 @@ class StoreBase:
         self._last_checkpoint = 0.0
         self._checkpoints_deferred = False  # defer_checkpoints(): someone else takes them
         self._touched: set[str] = set()
+        self._turnstile = WriterTurnstile(self.path)
         self.zone = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
         # an injected clock keeps received-at and audit times deterministic in tests
         self._now = now or (lambda: datetime.now(self.zone))
@@ -160,7 +165,7 @@ class StoreBase:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
             self.db = Database(conn)
             self.db.enable_wal()
             # WAL + NORMAL is durable across application crashes (the OS keeps the WAL);
@@ -180,6 +185,7 @@ class StoreBase:
 
     def close(self) -> None:
         self.db.close()
+        self._turnstile.close()
 
     def quick_check(self) -> None:
         """``PRAGMA quick_check``: raise :class:`StorageError` naming the first problem
@@ -246,8 +252,10 @@ class StoreBase:
             with self.db.atomic():
                 yield self.db
             return
+        # the turnstile: a writer of another process waiting for the lock goes before
+        # this connection's next transaction (see monitor.store.turnstile)
         try:
-            conn.execute("BEGIN IMMEDIATE")
+            self._turnstile.begin(conn, BUSY_TIMEOUT_SECONDS)
         except sqlite3.OperationalError as exc:
             raise storage_error(exc, self.path) from None
         started = time.perf_counter()
