@@ -197,7 +197,7 @@ def main() -> None:
     print("targets: " + ", ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in targets))
     store.close()
     if not args.keep:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-writers"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         folder.rmdir()
 

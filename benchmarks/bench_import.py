@@ -112,7 +112,7 @@ def main() -> None:
     (folder / "config.toml").write_text('[storage]\ndatabase = "bench.db"\n', encoding="utf-8")
     (folder / "password").write_text("benchmark-password\n", encoding="utf-8")
     if (folder / "bench.db").exists():
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-writers"):
             Path(str(folder / "bench.db") + suffix).unlink(missing_ok=True)
     monitor("init", "--password-file", "password", cwd=folder)
     devices = [f"--device={n}=dev{n}" for n in range(1, DEVICES + 1)]

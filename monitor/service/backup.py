@@ -19,6 +19,7 @@ from monitor.errors import MonitorError, Refused
 from monitor.service.health import collector_state
 from monitor.service.keys import load_key
 from monitor.store import IntegrityReport, Store, copy_database
+from monitor.store.turnstile import SUFFIX as WRITERS
 
 PREFIX = "attendance-"
 SUFFIX = ".db"
@@ -119,6 +120,6 @@ def restore(config: Config, source: Path, now: datetime) -> RestoreResult:
         os.replace(staged, database)
     finally:
         staged.unlink(missing_ok=True)
-        for suffix in ("-wal", "-shm"):
+        for suffix in ("-wal", "-shm", WRITERS):
             Path(f"{staged}{suffix}").unlink(missing_ok=True)
     return RestoreResult(report, kept)
