@@ -3,7 +3,12 @@ month-close tests (imported by module name, never from a conftest)."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
+from io import BytesIO
+from pathlib import Path
+
+from openpyxl import load_workbook
 
 from monitor.engine.policy import OfficePolicy
 from monitor.reports.period import Month
@@ -57,3 +62,23 @@ def bring_to(store: Store, state: str, unit: str = "SNV") -> None:
 
 def day_row(store: Store, employee: str, day: str) -> dict:
     return store.query("SELECT * FROM day_results WHERE employee_code = ? AND day = ?", (employee, day))[0]
+
+
+def run_sql(path: Path, statement: str, params: tuple = ()) -> None:
+    """One statement on the file with plain sqlite3, as someone editing it by hand would."""
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute(statement, params)
+        conn.commit()
+    finally:
+        conn.close()
+
+
+def sheet_texts(data: bytes) -> dict[str, list[str]]:
+    """An XLSX file's sheet titles → every text in the sheet."""
+    book = load_workbook(BytesIO(data))
+    try:
+        return {ws.title: [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+                for ws in book.worksheets}
+    finally:
+        book.close()

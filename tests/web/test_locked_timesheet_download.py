@@ -4,11 +4,9 @@ while a unit still open in the same file shows the directory as it is now."""
 from __future__ import annotations
 
 from datetime import date
-from io import BytesIO
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
 
 from monitor.config import Config
 from monitor.reports.period import Month
@@ -16,6 +14,7 @@ from monitor.service.evaluation import Evaluation
 from monitor.service.month_close import take_step
 from monitor.store import Store
 from tests.conftest import FIXED_NOW, ZONE
+from tests.monitor.month_helpers import sheet_texts
 from tests.web.conftest import PASSWORD, download, punch
 
 OCTOBER = Month(2026, 10)
@@ -36,20 +35,11 @@ def snv_locked(web_config: Path) -> Path:
     return web_config
 
 
-def _texts(data: bytes) -> dict[str, list[str]]:
-    book = load_workbook(BytesIO(data))
-    try:
-        return {ws.title: [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
-                for ws in book.worksheets}
-    finally:
-        book.close()
-
-
 def test_the_download_of_a_locked_month_shows_the_frozen_names(snv_locked: Path, auth_for) -> None:
     client, auth = auth_for(snv_locked)
     auth.login("nhansu")
     url = "/month/timesheet.xlsx?month=2026-10&unit=SNV"
-    before = _texts(download(client, url).data)
+    before = sheet_texts(download(client, url).data)
     assert "Nguyễn Thị Lan" in before["SNV"] and "Trần Văn Bình" in before["SNV-TC"]
     with Store(snv_locked.parent / "web.db", zone=ZONE, now=lambda: FIXED_NOW) as store:
         store.upsert_employees([{"code": "NV001", "unit_code": "SNV", "full_name": "Nguyễn Thị Lan Anh",
@@ -57,7 +47,7 @@ def test_the_download_of_a_locked_month_shows_the_frozen_names(snv_locked: Path,
                                 {"code": "NV002", "unit_code": "SNV-TC", "full_name": "Trần Văn Bình Minh"}],
                                actor="nhansu", reason="đổi tên")
         store.upsert_units([{"code": "SNV", "name": "Sở Nội vụ (mới)"}], actor="nhansu")
-    after = _texts(download(client, url).data)
+    after = sheet_texts(download(client, url).data)
     assert after["SNV"] == before["SNV"]  # the locked sheet, as signed
     assert "Nguyễn Thị Lan Anh" not in after["SNV"] and "Chuyên viên chính" not in after["SNV"]
     assert "Trần Văn Bình Minh" in after["SNV-TC"]  # the open unit below: the directory now

@@ -7,33 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
-from openpyxl import load_workbook
 
 from monitor.engine.policy import OfficePolicy
 from monitor.reports.timesheet_export import export_timesheet
 from monitor.service.evaluation import Evaluation
 from monitor.service.month_close import take_step
 from monitor.store import Store
-from tests.monitor.month_helpers import NOW, OCTOBER, TODAY, bring_to
+from tests.monitor.month_helpers import NOW, OCTOBER, TODAY, bring_to, sheet_texts
 
 
 def _export(store: Store, policy: OfficePolicy, file_format: str, now) -> bytes:
     data, _sheets = export_timesheet(store, OCTOBER, policy.leave, file_format=file_format, organisation="UBND tỉnh",
                                      now=now, unit="UBND")
     return data
-
-
-def _texts(data: bytes) -> dict[str, list[str]]:
-    """Sheet title → every text in it."""
-    book = load_workbook(BytesIO(data))
-    try:
-        return {ws.title: [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
-                for ws in book.worksheets}
-    finally:
-        book.close()
 
 
 def _employee(store: Store, code: str, **changes: str) -> None:
@@ -95,13 +83,13 @@ def test_a_change_after_the_lock_leaves_both_files_as_signed(locked: Store, poli
 def test_a_reopen_and_a_new_lock_take_the_new_names(locked: Store, policy, clock, change: str) -> None:
     make_change, sheet, shown = CHANGES[change]
     make_change(locked)
-    assert shown not in _texts(_export(locked, policy, "xlsx", clock.now))[sheet]
+    assert shown not in sheet_texts(_export(locked, policy, "xlsx", clock.now))[sheet]
     _reopen(locked, sheet)  # HR reopens ...
-    assert shown in _texts(_export(locked, policy, "xlsx", clock.now))[sheet]  # ... and the month is live again
+    assert shown in sheet_texts(_export(locked, policy, "xlsx", clock.now))[sheet]  # ... and the month is live again
     Evaluation(locked, policy, NOW).run()
     _lock_again(locked, sheet)
     relocked = _export(locked, policy, "xlsx", clock.now)
-    assert shown in _texts(relocked)[sheet]
+    assert shown in sheet_texts(relocked)[sheet]
     assert _export(locked, policy, "xlsx", clock.now + timedelta(hours=1)) == relocked  # frozen again
 
 
@@ -109,7 +97,7 @@ def test_an_open_month_shows_the_new_names_at_once(october_copy: Store, policy, 
     bring_to(october_copy, "approved", "SNV")  # signed, but not locked: still the directory's word
     _employee(october_copy, "NV001", full_name="Nguyễn Thị Hoa Mai", grade="Chuyên viên")
     _unit(october_copy, "SNV", name="Sở Nội vụ tỉnh Ninh Bình")
-    texts = _texts(_export(october_copy, policy, "xlsx", clock.now))["SNV"]
+    texts = sheet_texts(_export(october_copy, policy, "xlsx", clock.now))["SNV"]
     assert {"Nguyễn Thị Hoa Mai", "Chuyên viên", "Bộ phận: Sở Nội vụ tỉnh Ninh Bình"} <= set(texts)
     assert "Nguyễn Thị Hoa" not in texts
 
@@ -119,7 +107,7 @@ def test_the_locked_sheet_and_the_open_one_in_one_file(october_copy: Store, poli
     bring_to(october_copy, "locked", "SNV")
     _employee(october_copy, "NV001", full_name="Nguyễn Thị Hoa Mai")
     _employee(october_copy, "NV002", full_name="Trần Văn Bình An")
-    texts = _texts(_export(october_copy, policy, "xlsx", clock.now))
+    texts = sheet_texts(_export(october_copy, policy, "xlsx", clock.now))
     assert "Nguyễn Thị Hoa" in texts["SNV"] and "Nguyễn Thị Hoa Mai" not in texts["SNV"]
     assert "Trần Văn Bình An" in texts["PTC"]
 
@@ -154,4 +142,4 @@ def test_the_cli_export_of_a_locked_month_keeps_the_frozen_names(locked: Store, 
     result = run("export", "timesheet", "--month", "2026-10", "--unit", "SNV", "--output", target)
     assert result.exit_code == 0, result.output
     assert target.read_bytes() == signed
-    assert "Nguyễn Thị Hoa" in _texts(signed)["SNV"]
+    assert "Nguyễn Thị Hoa" in sheet_texts(signed)["SNV"]

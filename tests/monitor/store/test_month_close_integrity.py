@@ -12,16 +12,9 @@ import pytest
 from monitor.store import Store
 from tests.conftest import ZONE
 from tests.monitor.engine_helpers import OFFICE_TOML, parse_policy
-from tests.monitor.month_helpers import NOW, bring_to, judged_october
+from tests.monitor.month_helpers import NOW, bring_to, judged_october, run_sql
 
 KEY = bytes.fromhex("33" * 32)
-
-
-def _sql(path: Path, statement: str) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute(statement)
-    conn.commit()
-    conn.close()
 
 
 @pytest.fixture
@@ -63,7 +56,7 @@ def test_an_untouched_month_close_verifies(locked_db: Path) -> None:
      "the month close of SNV 2026-09 is 'locked', but no step in the audit trail put it there: it was set by hand"),
 ], ids=["unlocked by hand", "locked by hand", "row deleted", "row added"])
 def test_a_month_state_changed_by_hand_is_caught(locked_db: Path, statement: str, problem: str) -> None:
-    _sql(locked_db, statement)
+    run_sql(locked_db, statement)
     assert _findings(locked_db) == [("month_close", problem)]
 
 
@@ -74,17 +67,17 @@ def test_a_month_state_changed_by_hand_is_caught(locked_db: Path, statement: str
 ], ids=["signer renamed", "date moved", "signer replaced"])
 def test_a_signature_edited_by_hand_is_caught(locked_db: Path, statement: str) -> None:
     step = _step_id(locked_db, "SNV", "approve")
-    _sql(locked_db, statement)
+    run_sql(locked_db, statement)
     assert _findings(locked_db) == [("month_close", f"month close step #{step} differs from what its audit row"
                                                      " recorded: who signed, when or why was edited by hand")]
 
 
 def test_a_step_deleted_or_added_by_hand_is_caught(locked_db: Path) -> None:
     step = _step_id(locked_db, "SNV", "confirm")
-    _sql(locked_db, f"DELETE FROM month_close_steps WHERE id = {step}")
-    _sql(locked_db, "INSERT INTO month_close_steps(unit_code, month, step, from_state, to_state, username, role, at)"
-                    " VALUES ('PTC', '2026-10', 'confirm', 'submitted', 'confirmed', 'truong-ptc', 'manager',"
-                    " '2026-11-20T09:00:00+07:00')")
+    run_sql(locked_db, f"DELETE FROM month_close_steps WHERE id = {step}")
+    run_sql(locked_db, "INSERT INTO month_close_steps(unit_code, month, step, from_state, to_state, username, role, at)"
+                       " VALUES ('PTC', '2026-10', 'confirm', 'submitted', 'confirmed', 'truong-ptc', 'manager',"
+                       " '2026-11-20T09:00:00+07:00')")
     findings = _findings(locked_db)
     assert ("month_close", f"month close step #{step} is gone: it was deleted by hand") in findings
     added = [problem for where, problem in findings if problem.endswith("has no audit row: it was added by hand")]
@@ -94,11 +87,11 @@ def test_a_step_deleted_or_added_by_hand_is_caught(locked_db: Path) -> None:
 def test_steps_from_before_the_digest_are_checked_for_their_state_only(locked_db: Path) -> None:
     # audit rows as an older version wrote them: the state, no digest of the step row (done
     # here by editing the trail, which its own chain reports; the month close is judged apart)
-    _sql(locked_db, "UPDATE audit SET after = json_remove(after, '$.step') WHERE entity = 'month'")
+    run_sql(locked_db, "UPDATE audit SET after = json_remove(after, '$.step') WHERE entity = 'month'")
     assert {where for where, _problem in _findings(locked_db)} == {"audit"}
-    _sql(locked_db, "UPDATE month_close_steps SET full_name = 'Người Khác' WHERE step = 'approve'")
+    run_sql(locked_db, "UPDATE month_close_steps SET full_name = 'Người Khác' WHERE step = 'approve'")
     assert [f for f in _findings(locked_db) if f[0] == "month_close"] == []  # not provable without the digest
-    _sql(locked_db, "UPDATE month_close SET state = 'open' WHERE unit_code = 'SNV'")
+    run_sql(locked_db, "UPDATE month_close SET state = 'open' WHERE unit_code = 'SNV'")
     assert [f for f in _findings(locked_db) if f[0] == "month_close"] == [
         ("month_close", "the month close of SNV 2026-10 is 'open', but its last step left it 'locked':"
                         " it was changed by hand")]

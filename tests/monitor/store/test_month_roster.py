@@ -4,7 +4,6 @@ before the table, with a month locked then, upgrades and still exports that mont
 
 from __future__ import annotations
 
-import sqlite3
 from io import BytesIO
 from pathlib import Path
 
@@ -21,16 +20,9 @@ from monitor.store.month_roster import roster_digest
 from monitor.store.schema import migrations
 from tests.conftest import ZONE
 from tests.monitor.engine_helpers import OFFICE_TOML, parse_policy
-from tests.monitor.month_helpers import NOW, OCTOBER, TODAY, bring_to, judged_october
+from tests.monitor.month_helpers import NOW, OCTOBER, TODAY, bring_to, judged_october, run_sql
 
 KEY = bytes.fromhex("22" * 32)
-
-
-def _sql(path: Path, statement: str, params: tuple = ()) -> None:
-    conn = sqlite3.connect(path)
-    conn.execute(statement, params)
-    conn.commit()
-    conn.close()
 
 
 @pytest.fixture
@@ -68,14 +60,14 @@ def test_an_untouched_lock_verifies(locked_db: Path) -> None:
      " they were added by hand"),
 ], ids=["employee renamed", "grade changed", "unit renamed", "employee removed", "all removed", "added for an open month"])
 def test_a_frozen_name_changed_by_hand_is_caught(locked_db: Path, statement: str, problem: str) -> None:
-    _sql(locked_db, statement)
+    run_sql(locked_db, statement)
     assert _findings(locked_db) == [("month_roster", problem)]
 
 
 def test_monitor_verify_reports_it(locked_db: Path, run, config_file: Path) -> None:
     config_file.write_text(config_file.read_text(encoding="utf-8").replace(
         '"attendance.db"', f'"{locked_db.name}"'), encoding="utf-8")
-    _sql(locked_db, "UPDATE month_roster SET name = 'Nguyễn Thị Hoà' WHERE code = 'NV001'")
+    run_sql(locked_db, "UPDATE month_roster SET name = 'Nguyễn Thị Hoà' WHERE code = 'NV001'")
     result = run("verify")  # no key in this config: the digest in the audit row needs none
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
@@ -86,13 +78,13 @@ def test_monitor_verify_reports_it(locked_db: Path, run, config_file: Path) -> N
 
 
 def test_rewriting_the_digest_in_the_lock_breaks_the_audit_chain(locked_db: Path) -> None:
-    _sql(locked_db, "UPDATE month_roster SET name = 'Nguyễn Thị Hoà' WHERE code = 'NV001'")
+    run_sql(locked_db, "UPDATE month_roster SET name = 'Nguyễn Thị Hoà' WHERE code = 'NV001'")
     with Store(locked_db, zone=ZONE, key=KEY) as store:
         [lock] = store.audit_log("month", "SNV/2026-10", limit=1)
         # what someone without the key can do: recompute the digest and write it into the lock
         digest = roster_digest(store.db.conn.execute(
             "SELECT unit_code, month, kind, code, name, detail FROM month_roster ORDER BY kind, code").fetchall())
-    _sql(locked_db, "UPDATE audit SET after = json_set(after, '$.roster', ?) WHERE id = ?", (digest, lock["id"]))
+    run_sql(locked_db, "UPDATE audit SET after = json_set(after, '$.roster', ?) WHERE id = ?", (digest, lock["id"]))
     assert [where for where, _problem in _findings(locked_db)] == ["audit"]
 
 
