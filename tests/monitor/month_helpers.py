@@ -82,3 +82,22 @@ def sheet_texts(data: bytes) -> dict[str, list[str]]:
                 for ws in book.worksheets}
     finally:
         book.close()
+
+
+def locked_october(path: Path, key: bytes, *others: tuple[str, str]) -> Path:
+    """A database file, written with ``key``, with October judged and SNV's month locked;
+    then each ``(state, unit)`` of ``others`` brought to its state."""
+    from tests.monitor.engine_helpers import OFFICE_TOML, parse_policy
+
+    with Store(path, zone=ZONE, now=lambda: NOW, create=True, key=key) as store:
+        judged_october(store, parse_policy(OFFICE_TOML))
+        bring_to(store, "locked", "SNV")
+        for state, unit in others:
+            bring_to(store, state, unit)
+    return path
+
+
+def verify_findings(path: Path, key: bytes) -> list[tuple[str, str]]:
+    """What ``monitor verify`` finds in the file: (where, problem) pairs."""
+    with Store(path, zone=ZONE, key=key) as store:
+        return [(f.where, f.problem) for f in store.verify_integrity().findings]

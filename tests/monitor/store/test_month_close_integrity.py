@@ -9,10 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.store import Store
-from tests.conftest import ZONE
-from tests.monitor.engine_helpers import OFFICE_TOML, parse_policy
-from tests.monitor.month_helpers import NOW, bring_to, judged_october, run_sql
+from tests.monitor.month_helpers import locked_october, run_sql, verify_findings
 
 KEY = bytes.fromhex("33" * 32)
 
@@ -20,17 +17,11 @@ KEY = bytes.fromhex("33" * 32)
 @pytest.fixture
 def locked_db(tmp_path: Path) -> Path:
     """October judged, SNV locked (four steps), PTC submitted (one step)."""
-    path = tmp_path / "attendance.db"
-    with Store(path, zone=ZONE, now=lambda: NOW, create=True, key=KEY) as store:
-        judged_october(store, parse_policy(OFFICE_TOML))
-        bring_to(store, "locked", "SNV")
-        bring_to(store, "submitted", "PTC")
-    return path
+    return locked_october(tmp_path / "attendance.db", KEY, ("submitted", "PTC"))
 
 
 def _findings(path: Path) -> list[tuple[str, str]]:
-    with Store(path, zone=ZONE, key=KEY) as store:
-        return [(f.where, f.problem) for f in store.verify_integrity().findings]
+    return verify_findings(path, KEY)
 
 
 def _step_id(path: Path, unit: str, step: str) -> int:

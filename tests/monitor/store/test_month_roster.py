@@ -19,8 +19,16 @@ from monitor.store import Store
 from monitor.store.month_roster import roster_digest
 from monitor.store.schema import migrations
 from tests.conftest import ZONE
-from tests.monitor.engine_helpers import OFFICE_TOML, parse_policy
-from tests.monitor.month_helpers import NOW, OCTOBER, TODAY, bring_to, judged_october, run_sql
+from tests.monitor.month_helpers import (
+    NOW,
+    OCTOBER,
+    TODAY,
+    bring_to,
+    judged_october,
+    locked_october,
+    run_sql,
+    verify_findings,
+)
 
 KEY = bytes.fromhex("22" * 32)
 
@@ -28,16 +36,11 @@ KEY = bytes.fromhex("22" * 32)
 @pytest.fixture
 def locked_db(tmp_path: Path) -> Path:
     """October judged, SNV locked, everything written with the site's key."""
-    path = tmp_path / "attendance.db"
-    with Store(path, zone=ZONE, now=lambda: NOW, create=True, key=KEY) as store:
-        judged_october(store, parse_policy(OFFICE_TOML))
-        bring_to(store, "locked", "SNV")
-    return path
+    return locked_october(tmp_path / "attendance.db", KEY)
 
 
 def _findings(path: Path) -> list[tuple[str, str]]:
-    with Store(path, zone=ZONE, key=KEY) as store:
-        return [(f.where, f.problem) for f in store.verify_integrity().findings]
+    return verify_findings(path, KEY)
 
 
 def test_an_untouched_lock_verifies(locked_db: Path) -> None:
