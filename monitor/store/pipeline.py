@@ -126,8 +126,10 @@ class RowStage:
         try:
             conn.execute(f"DELETE FROM {self.table}")
             insert_rows(conn, f"INSERT INTO {self.table} ({', '.join(self.columns)})", rows)
-        finally:
-            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")  # no half-staged batch left for the next one to find
+            raise
+        conn.execute("COMMIT")
         return conn.serialize()
 
     def close(self) -> None:
