@@ -23,13 +23,19 @@ def _value(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+# Digests a month step's audit row carries for ``monitor verify`` (of the step row, of
+# the names a lock froze): kept in before/after, not listed as changes a person made.
+SEALS = frozenset({"step", "roster"})
+
+
 def changes(before: Any, after: Any) -> list[dict[str, Any]]:
-    """The fields that differ between two recorded values (dicts field by field)."""
+    """The fields that differ between two recorded values (dicts field by field), but
+    the :data:`SEALS`."""
     if isinstance(before, dict) or isinstance(after, dict):
         old = before if isinstance(before, dict) else {}
         new = after if isinstance(after, dict) else {}
         return [{"field": name, "before": old.get(name), "after": new.get(name)}
-                for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name)]
+                for name in sorted(set(old) | set(new)) if old.get(name) != new.get(name) and name not in SEALS]
     return [] if before == after else [{"field": "", "before": before, "after": after}]
 
 
