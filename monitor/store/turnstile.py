@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,6 +52,7 @@ class WriterTurnstile:
     open file, so two connections of one process take turns like two processes)."""
 
     def __init__(self, database: str | Path, *, patience: float = 30.0):
+        self.database = Path(database)
         self.path = Path(f"{database}{SUFFIX}")
         self.patience = patience
         self._fd: int | None = None
@@ -102,10 +104,18 @@ class WriterTurnstile:
     def _open(self) -> int | None:
         if self._fd is None and not self._unavailable:
             try:
-                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+                # whoever may write the database may take turns: the file gets its mode
+                # (a web server and a collector running as two users share a group)
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, self._mode())
             except OSError:
                 self._unavailable = True  # a read-only folder: the busy handler alone, as before
         return self._fd
+
+    def _mode(self) -> int:
+        try:
+            return stat.S_IMODE(self.database.stat().st_mode) & 0o666
+        except OSError:
+            return 0o600
 
     def _take(self, fd: int, deadline: float) -> bool:
         """Whether the turnstile is ours; ``False`` at ``deadline`` (a holder stopped in a

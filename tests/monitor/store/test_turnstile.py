@@ -3,7 +3,9 @@ holds the lock goes before the job's next batch (monitor.store.turnstile)."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import threading
 from pathlib import Path
 
@@ -133,3 +135,19 @@ def test_no_turnstile_where_the_file_cannot_be_made(tmp_path: Path) -> None:
         entered = True
     assert entered and not turnstile.path.exists()
     turnstile.close()
+
+
+def test_the_lock_file_gets_the_databases_mode(tmp_path: Path) -> None:
+    # a web server and a collector running as two users of one group both take turns
+    path = tmp_path / "attendance.db"
+    Store(path, zone=ZONE, create=True).close()
+    path.chmod(0o660)
+    with Store(path, zone=ZONE) as store, store.write():  # the first write makes the file
+        store.set_meta("k", "v")
+    assert stat.S_IMODE((tmp_path / f"attendance.db{SUFFIX}").stat().st_mode) == 0o660 & ~_umask()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
