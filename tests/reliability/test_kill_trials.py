@@ -24,7 +24,7 @@ from monitor.config import load_config
 from monitor.service.evaluation import Evaluation
 from monitor.service.spool import SUFFIX
 from monitor.store import Store, copy_database
-from tests.reliability.conftest import START_SECONDS, Site, read, staff, wait_for
+from tests.reliability.conftest import START_SECONDS, Collector, Site, read, staff, wait_for
 
 SEED = 12
 STOP_LIMIT = 5.0  # the issue's promise: SIGTERM honoured within 5 s at any moment
@@ -151,14 +151,7 @@ def test_kill_9_during_an_evaluation_resumes_to_the_same_results(site: Site, tri
             presenter.start()
             delay = rng.uniform(0, 0.4)
             assert not threading.Event().wait(delay)  # the moment is the experiment, not a wait for something
-            collector.kill()
-            # a killed collector cannot write "offline": clear the "online" it left, so the
-            # wait above sees the next collector's own, written once its port is open
-            # (its heartbeat would tell only after a few intervals)
-            site.forget_status("rfid1")
-            presenter.stopping.set()
-            presenter.join(10)
-            assert presenter.error is None
+            kill_while_reading(site, collector, presenter)
             presented += presenter.presented
             confirmed += presenter.confirmed
             moments.append((trial, round(delay, 3), before, judged()))
@@ -217,6 +210,18 @@ class Presenter(threading.Thread):
             self.error = exc
 
 
+def kill_while_reading(site: Site, collector: Collector, presenter: Presenter) -> None:
+    """kill -9 the collector while ``presenter`` shows cards, then stop the presenter."""
+    collector.kill()
+    # a killed collector cannot write "offline": clear the "online" it left, so a wait for
+    # "online" sees the next collector's own, written once its port is open (its
+    # heartbeat would tell only after a few intervals)
+    site.forget_status("rfid1")
+    presenter.stopping.set()
+    presenter.join(10)
+    assert presenter.error is None
+
+
 def test_kill_9_during_live_reading_loses_and_duplicates_nothing(site: Site, trials: int, tmp_path) -> None:
     rng = random.Random(SEED + 1)
     link = tmp_path / "usb-reader"
@@ -230,14 +235,7 @@ def test_kill_9_during_live_reading_loses_and_duplicates_nothing(site: Site, tri
             presenter = Presenter(site, reader, first=len(presented))
             presenter.start()
             assert not threading.Event().wait(rng.uniform(0.05, 1.5))  # a random moment of reading
-            collector.kill()
-            # a killed collector cannot write "offline": clear the "online" it left, so the
-            # wait above sees the next collector's own, written once its port is open
-            # (its heartbeat would tell only after a few intervals)
-            site.forget_status("rfid1")
-            presenter.stopping.set()
-            presenter.join(10)
-            assert presenter.error is None
+            kill_while_reading(site, collector, presenter)
             presented += presenter.presented
             confirmed += presenter.confirmed
         # the last restart replays what the spool still holds and drains it
