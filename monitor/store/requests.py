@@ -16,6 +16,7 @@ from typing import Any
 
 from monitor.engine.requests import APPROVED, EXPLANATION, PENDING
 from monitor.store.base import StoreBase
+from monitor.store.results import PUNCH_DAY, PUNCH_SECONDS
 
 REQUEST_FIELDS = (
     "employee_code", "kind", "day_from", "day_to", "part", "violation", "minutes", "category", "leave_kind",
@@ -192,8 +193,7 @@ class RequestStore(StoreBase):
         """Like :meth:`ResultStore.punch_times` for the active manual punches; their ids
         come negated, so a judged day's punch ids tell machine from manual."""
         return iter(self.db.conn.execute(
-            "SELECT employee_code, substr(punched_at, 1, 10),"
-            " substr(punched_at, 12, 2) * 3600 + substr(punched_at, 15, 2) * 60 + substr(punched_at, 18, 2), -id"
+            f"SELECT employee_code, {PUNCH_DAY}, {PUNCH_SECONDS}, -id"
             f" FROM manual_punches WHERE employee_code IN {_in(employee_codes)} AND revoked_at IS NULL"
             " AND punched_at >= ? AND punched_at < ? ORDER BY employee_code, punched_at",
             (*employee_codes, day_from.isoformat(), (day_to + timedelta(days=1)).isoformat()),

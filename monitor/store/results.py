@@ -97,6 +97,12 @@ def unstaged(row: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(values)
 
 
+# A punch's local day and seconds since local midnight, cut from its local ISO text by
+# SQLite (faster than Python): the evaluation's and the roll call's reads share them.
+PUNCH_DAY = "substr(punched_at, 1, 10)"
+PUNCH_SECONDS = "substr(punched_at, 12, 2) * 3600 + substr(punched_at, 15, 2) * 60 + substr(punched_at, 18, 2)"
+
+
 def _in(codes: Sequence[str]) -> str:
     return f"({','.join('?' * len(codes))})"
 
@@ -137,8 +143,7 @@ class ResultStore(StoreBase):
         range per employee. ``punched_at`` is local ISO text, so the day and the time of
         day are its characters (SQLite cuts them faster than Python)."""
         cursor = self.db.conn.execute(
-            "SELECT employee_code, substr(punched_at, 1, 10),"
-            " substr(punched_at, 12, 2) * 3600 + substr(punched_at, 15, 2) * 60 + substr(punched_at, 18, 2), id"
+            f"SELECT employee_code, {PUNCH_DAY}, {PUNCH_SECONDS}, id"
             f" FROM punches WHERE employee_code IN {_in(employee_codes)}"
             " AND punched_at >= ? AND punched_at < ? ORDER BY employee_code, punched_at",
             (*employee_codes, day_from.isoformat(), (day_to + timedelta(days=1)).isoformat()),
@@ -156,8 +161,7 @@ class ResultStore(StoreBase):
         (in C, without the GIL), grouped on the index's leading column so the index's
         order (employee, time, id) is the order of each list, and ``json.loads`` parses it."""
         cursor = self.db.conn.execute(
-            "SELECT employee_code, json_group_array(json_array(substr(punched_at, 1, 10),"
-            " substr(punched_at, 12, 2) * 3600 + substr(punched_at, 15, 2) * 60 + substr(punched_at, 18, 2), id))"
+            f"SELECT employee_code, json_group_array(json_array({PUNCH_DAY}, {PUNCH_SECONDS}, id))"
             f" FROM punches INDEXED BY idx_punches_employee WHERE employee_code IN {_in(employee_codes)}"
             " AND punched_at >= ? AND punched_at < ? GROUP BY employee_code",
             (*employee_codes, day_from.isoformat(), (day_to + timedelta(days=1)).isoformat()),
