@@ -25,6 +25,7 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
     readers that do not, receive clocks that push (when [push] is configured), judge
     new and changed days, and carry out device requests made on the web site. Runs
     until stopped (Ctrl+C or SIGTERM)."""
+    from apscheduler.schedulers import SchedulerNotRunningError
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from monitor.service.collector import Collector, schedule
@@ -48,10 +49,26 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
     scheduler = BlockingScheduler(timezone=config.site.zone)
     schedule(collector, scheduler, evaluate_minutes=evaluate_minutes)
 
-    def stop(_signum: int, _frame: object) -> None:
-        collector.stopping.set()  # the evaluation ends after its current batch
-        scheduler.shutdown(wait=False)
+    ended = threading.Event()
 
+    def stop(_signum: int, _frame: object) -> None:
+        # only an event: a handler runs inside whatever the main thread was doing, and
+        # shutting the scheduler down there hung for good when that was the scheduler
+        # starting a job's thread (its executor's lock, held by the interrupted frame)
+        collector.stopping.set()  # the evaluation ends after its current batch
+
+    def shut_down_when_stopping() -> None:
+        collector.stopping.wait()
+        while not ended.is_set():
+            if scheduler.running:
+                try:
+                    scheduler.shutdown(wait=False)
+                except SchedulerNotRunningError:
+                    pass  # it stopped meanwhile
+                return
+            ended.wait(0.05)  # asked to stop while it was still starting
+
+    threading.Thread(target=shut_down_when_stopping, name="stop-on-sigterm", daemon=True).start()
     signal.signal(signal.SIGTERM, stop)
     receiver = _start_receiver(app)
     collector.start_live()
@@ -61,10 +78,12 @@ def run(app: AppContext, once: bool, evaluate_minutes: int, verbose: bool) -> No
         err=True,
     )
     try:
-        scheduler.start()
+        if not collector.stopping.is_set():
+            scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         collector.stopping.set()
     finally:
+        ended.set()
         collector.stop_live()
         if receiver is not None:
             receiver.stop()
