@@ -1,8 +1,8 @@
 """The push receiver under load: 200 clocks pushing realtime punches while 5 clocks
 upload 20,000-line backfills at once, all on 127.0.0.1.
 
-The receiver is a real ``monitor receive`` process (waitress, SQLite in WAL mode); the
-clocks are the project's simulated push clocks (``drivers.simulators.adms``), spread
+The receiver is a real ``monitor receive`` process (waitress, SQLite in WAL mode) with
+its upload worker process (``[push] upload_workers``, default 1); the clocks are the project's simulated push clocks (``drivers.simulators.adms``), spread
 over ``--client-processes`` processes (default 4), each clock a thread of its process.
 Real clocks are separate machines: 205 clocks as threads of one Python process would
 queue for that process's GIL, and the time a reply waits there was counted as the
@@ -16,7 +16,7 @@ Printed:
   summary at exit (``monitor receive`` prints it), which leaves out the network, the
   waitress queue and the clients;
 - lines stored per second while the backfills ran, and over the whole run;
-- the receiver's CPU time per stored line while under load (read from /proc between
+- the receiver's CPU time per stored line, its upload worker's included, while under load (read from /proc between
   ready and the last clock's end; on systems without /proc only the total is shown),
   the same while the backfills ran (per backfill line; the realtime requests of those
   seconds are in it too), and the total with its start-up and shutdown (wait4);
@@ -121,12 +121,17 @@ def start_receiver(config_path: Path, port: int, log_path: Path) -> subprocess.P
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """User + system CPU of a running process (Linux /proc), or ``None`` elsewhere."""
+    """User + system CPU of a running process and of its running children (its upload
+    worker) from Linux /proc, or ``None`` elsewhere."""
+    total = 0.0
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        pids = [pid, *(int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+        for one in pids:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return total
 
 
 def run_clocks(part: int, parts: int, args: argparse.Namespace, url: str, start, backfills_done, done) -> None:

@@ -19,8 +19,10 @@ from drivers.adms.limits import MAX_BODY_BYTES
 from drivers.adms.replies import LINE_ENDINGS, TIMEZONE_FORMATS
 from monitor.config.checker import Checker, KeyPath
 
+MAX_UPLOAD_WORKERS = 8
 PUSH_KEYS = {
-    "enabled", "host", "port", "threads", "trusted_proxy", "delay", "error_delay", "trans_interval", "realtime", "sync_time",
+    "enabled", "host", "port", "threads", "upload_workers", "trusted_proxy", "delay", "error_delay", "trans_interval",
+    "realtime", "sync_time",
     "max_body_bytes", "requests_per_minute", "max_waiting_devices", "held_bytes_per_device",
     "command_timeout_seconds", "max_clock_offset_seconds", "devices",
     "timezone_format", "line_ending", "states", "verify_modes", "set_time_style",
@@ -52,6 +54,8 @@ class PushConfig:
     host: str = "0.0.0.0"
     port: int = 8081
     threads: int = 8
+    # processes that parse and store ATTLOG uploads (monitor.service.push_workers); 0: the threads do
+    upload_workers: int = 1
     trusted_proxy: str = ""  # the reverse proxy's address (HTTPS): its X-Forwarded-For names the clock
     delay: int = 30
     error_delay: int = 60
@@ -117,6 +121,8 @@ def parse_push(checker: Checker, raw: Any) -> PushConfig:
         host=get(table, "host", str, path, PushConfig.host),
         port=get(table, "port", int, path, PushConfig.port, check=_port),
         threads=get(table, "threads", int, path, PushConfig.threads, check=_positive),
+        upload_workers=get(table, "upload_workers", int, path, PushConfig.upload_workers,
+                          check=lambda v: None if 0 <= v <= MAX_UPLOAD_WORKERS else f"{v} must be 0-{MAX_UPLOAD_WORKERS}"),
         trusted_proxy=get(table, "trusted_proxy", str, path, ""),
         delay=get(table, "delay", int, path, PushConfig.delay, check=_positive),
         error_delay=get(table, "error_delay", int, path, PushConfig.error_delay, check=_positive),

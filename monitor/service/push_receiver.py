@@ -53,6 +53,7 @@ from monitor.engine.clock import in_zone, wall_time
 from monitor.errors import MonitorError, Refused
 from monitor.service.push_devices import record_results, store_held_uploads, unsent_result, wire_command
 from monitor.service.push_ingest import measure_push_offset, parse_attlog_for, store_attlog, store_operlog
+from monitor.service.push_workers import UploadWorkers, WorkerLost
 from monitor.service.push_writer import Checkpointer, HandlerTimes, WriterGate
 from monitor.service.keys import open_store
 from monitor.store import Store
@@ -113,10 +114,13 @@ class PushReceiver:
     Reads (who is calling, what is queued for it) need no writer; writes go through
     :attr:`gate` (:mod:`monitor.service.push_writer`): short ones first. With
     ``own_checkpoints`` the connections leave WAL checkpoints to the caller's
-    :class:`~monitor.service.push_writer.Checkpointer`."""
+    :class:`~monitor.service.push_writer.Checkpointer`. With ``workers`` (the server
+    has them) the ATTLOG uploads of accepted clocks are parsed and stored by those
+    processes (:mod:`monitor.service.push_workers`)."""
 
     def __init__(self, config: Config, *, now: Callable[[], datetime] | None = None,
-                 monotonic: Callable[[], float] = time.monotonic, own_checkpoints: bool = False):
+                 monotonic: Callable[[], float] = time.monotonic, own_checkpoints: bool = False,
+                 workers: UploadWorkers | None = None):
         self.config = config
         self.push = config.push
         zone = config.site.zone
@@ -136,6 +140,7 @@ class PushReceiver:
         self._batches = threading.Lock()
         self.times = HandlerTimes()
         self.own_checkpoints = own_checkpoints
+        self.workers = workers
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -165,13 +170,8 @@ class PushReceiver:
         started = time.perf_counter()
         try:
             reply = self.handle(environ)
-        except BodyTooLarge as exc:
-            reply = Reply(413, str(exc))
-        except PushFrameError as exc:
-            reply = Reply(400, str(exc))
-        except Exception:  # noqa: BLE001 - the clock must get a status, and will send again
-            log.exception("push request %s %s failed", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-            reply = Reply(500, "server error: the request was not stored; send it again later")
+        except Exception as exc:  # noqa: BLE001 - the clock must get a status, and will send again
+            reply = error_reply(exc, f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}")
         data = reply.text.encode("utf-8")
         status = HTTPStatus(reply.status)
         self.times.record(environ.get(TIMING_KEY, "not iclock"), time.perf_counter() - started)
@@ -321,10 +321,24 @@ class PushReceiver:
             if report.tamper:
                 log.warning("%s (SN %s): %d tamper signal(s) in its operation log", row["device_id"], sn, report.tamper)
             return Reply(200, ok_reply())
+        if self.workers is not None:
+            return self._attlog_in_worker(row, query, body, settings, address)
         if len(body) > BATCH_BODY_BYTES:
             with self._batches:
                 return self._attlog(store, row, query, body, settings, address)
         return self._attlog(store, row, query, body, settings, address)
+
+    def _attlog_in_worker(self, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                          address: str | None) -> Reply:
+        """An upload parsed and stored by a worker process (with this server's time); a
+        short one goes before the batches waiting there."""
+        assert self.workers is not None
+        try:
+            return self.workers.run(_store_upload, row, query, body, settings, address, self.now(),
+                                    urgent=len(body) <= BATCH_BODY_BYTES)
+        except WorkerLost as exc:
+            log.warning("%s (SN %s): an upload was not stored: %s", row["device_id"], row["sn"], exc)
+            return Reply(503, f"{exc}; send it again", (("Retry-After", "1"),))
 
     def _attlog(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
                 address: str | None) -> Reply:
@@ -426,6 +440,45 @@ class PushReceiver:
         return hmac.new(self._registry_key, sn.encode(), hashlib.sha256).hexdigest()[:16]
 
 
+def error_reply(exc: Exception, request: str) -> Reply:
+    """The answer to a request that raised ``exc`` (``request``: its method and path)."""
+    if isinstance(exc, BodyTooLarge):
+        return Reply(413, str(exc))
+    if isinstance(exc, PushFrameError):
+        return Reply(400, str(exc))
+    log.error("push request %s failed", request, exc_info=exc)
+    return Reply(500, "server error: the request was not stored; send it again later")
+
+
+# --- in an upload worker process (monitor.service.push_workers) ---------------------------
+
+_worker_receiver: PushReceiver | None = None
+_job_now: datetime | None = None
+
+
+def start_upload_worker(config: Config) -> None:
+    """Set up a worker process: a receiver of its own, whose clock is the server's time
+    of the job it runs, and whose connection leaves checkpoints to the server."""
+    global _worker_receiver
+    _worker_receiver = PushReceiver(config, now=lambda: _job_now or datetime.now(config.site.zone), own_checkpoints=True)
+
+
+def _store_upload(row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                  address: str | None, now: datetime) -> Reply:
+    """Store one ATTLOG upload of an accepted clock, as the server's threads would."""
+    global _job_now
+    receiver = _worker_receiver
+    if receiver is None:
+        raise RuntimeError("start_upload_worker was not run in this process")
+    _job_now = now
+    try:
+        return receiver._attlog(receiver.store(), row, query, body, settings, address)
+    except Exception as exc:  # noqa: BLE001 - answered like the server's own threads answer
+        return error_reply(exc, "POST /iclock/cdata")
+    finally:
+        _job_now = None
+
+
 # --- serving ------------------------------------------------------------------------------
 
 
@@ -440,7 +493,10 @@ class ReceiverServer:
         from waitress import create_server
 
         push = config.push
-        self.receiver = PushReceiver(config, now=now, own_checkpoints=True)
+        # the workers start before the port opens: no clock waits for their start-up
+        self.workers = (UploadWorkers(push.upload_workers, push.threads, start_upload_worker, (config,)).start()
+                        if push.upload_workers else None)
+        self.receiver = PushReceiver(config, now=now, own_checkpoints=True, workers=self.workers)
         self.checkpointer = Checkpointer(lambda: open_store(config, now=self.receiver.now, migrate=False), self.receiver.gate)
         proxy: dict[str, Any] = {}
         if push.trusted_proxy:
@@ -450,6 +506,8 @@ class ReceiverServer:
             self.server = create_server(self.receiver, host=host or push.host, port=push.port if port is None else port,
                                         threads=push.threads, ident="attendance-monitor", **proxy)
         except OSError as exc:
+            if self.workers is not None:
+                self.workers.stop()
             raise MonitorError(f"the push receiver cannot listen on {host or push.host}:{push.port if port is None else port}: "
                                f"{exc.strerror or exc} (another program has the port? change [push] port)") from None
         self.stopping = threading.Event()
@@ -506,6 +564,8 @@ class ReceiverServer:
             if thread is not threading.current_thread():
                 thread.join(timeout)
         self.server.task_dispatcher.shutdown(timeout=timeout)
+        if self.workers is not None:
+            self.workers.stop()
         self.checkpointer.stop(timeout)
         self.receiver.close()
 

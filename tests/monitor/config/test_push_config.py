@@ -18,6 +18,7 @@ def test_a_section_turns_the_receiver_on_with_per_device_settings() -> None:
         'states = "legacy"\nverify_modes = { 128 = 1, 129 = 15 }\nmax_clock_offset_seconds = 30\n'
     ).push
     assert (push.enabled, push.port, push.defaults.line_ending) == (True, 8090, "crlf")
+    assert push.upload_workers == 1  # one process stores the uploads unless told otherwise
     sanh = push.settings("sanh")
     assert (sanh.timezone_format, sanh.states, sanh.line_ending) == ("minutes", "legacy", "crlf")
     assert sanh.verify_modes == {128: 1, 129: 15} and sanh.clock_suspect(31) and not sanh.clock_suspect(30)
@@ -33,6 +34,8 @@ def test_a_section_turns_the_receiver_on_with_per_device_settings() -> None:
                      id="timezone-format"),
         pytest.param('[push]\n\n[push.devices.sanh]\nline_endings = "crlf"\n',
                      "config.toml:4: push.devices.sanh.line_endings: unknown key; did you mean 'line_ending'?", id="device-key"),
+        pytest.param("[push]\nupload_workers = 9\n", "config.toml:2: push.upload_workers: 9 must be 0-8", id="workers"),
+        pytest.param("[push]\nupload_workers = -1\n", "config.toml:2: push.upload_workers: -1 must be 0-8", id="workers-negative"),
         pytest.param("[push]\nmax_body_bytes = 99999999\n", "config.toml:2: push.max_body_bytes: 99999999 must be 1-2097152",
                      id="body-cap"),
         pytest.param('[push.devices.sanh]\nverify_modes = { face = 1 }\n',

@@ -3,6 +3,9 @@ conversation, onboarding, the simulated clock with every fault, security limits.
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 from datetime import date, datetime
 from pathlib import Path
 
@@ -335,3 +338,66 @@ def test_the_rate_limit_is_per_clock(office: Store, db_path: Path, clock) -> Non
         assert get("A1") == 200
     finally:
         receiver.close()
+
+
+# --- the upload workers ---------------------------------------------------------------------
+
+
+def stored_identities(store: Store) -> list[tuple[str, str]]:
+    return [(row["device_user_id"], row["punched_at"][:19]) for row in
+            store.query("SELECT device_user_id, punched_at FROM punches WHERE device_id = 'sanh' ORDER BY id")]
+
+
+def held_identities(clock: PushClock) -> list[tuple[str, str]]:
+    return [(record.pin, record.timestamp.isoformat()) for record in clock.device.log]
+
+
+@pytest.mark.parametrize("workers", [1, 0], ids=["in an upload worker", "in the receiver's threads"])
+def test_a_backlog_and_realtime_punches_are_stored_once_either_way(receive, office: Store, clock, workers: int) -> None:
+    server = receive(f"upload_workers = {workers}\n")
+    assert (server.workers is not None) == bool(workers)
+    backlog = waiting_clock(server.url, records=1200)
+    accept(office)
+    backlog.batch_size = 500  # three batches: two of them bigger than a realtime body
+    assert backlog.upload_pending() == 1200
+    for pin in ("1", "2"):
+        backlog.punch(pin)
+        assert backlog.upload_pending() == 1
+    assert sorted(stored_identities(office)) == sorted(held_identities(backlog))
+    # the worker used the receiver's clock, not its own
+    assert {row["received_at"] for row in office.query("SELECT DISTINCT received_at FROM punches")} == {
+        clock.now.isoformat(timespec="seconds")}
+    assert office.verify_chain().ok
+    if workers:
+        assert server.workers.pids() and os.getpid() not in server.workers.pids()
+
+
+def test_a_killed_upload_worker_is_replaced_and_the_resent_batch_is_stored_once(receive, office: Store) -> None:
+    server = receive()
+    backlog = waiting_clock(server.url, records=900)
+    accept(office)
+    backlog.batch_size = 300
+    assert backlog.upload_pending() == 900
+    (victim,) = server.workers.pids()
+    os.kill(victim, signal.SIGKILL)
+    server.workers._generation.processes[0].join(10)
+    # the clock did not hear the last answer and sends everything again, plus a new punch
+    backlog.device.uploaded_seq = 0
+    backlog.punch("3")
+    assert backlog.upload_pending() == 901
+    assert sorted(stored_identities(office)) == sorted(held_identities(backlog))
+    assert server.workers.restarts == 1 and victim not in server.workers.pids()
+    assert office.verify_chain().ok
+
+
+def test_what_an_upload_worker_refuses_is_logged_by_the_receiver(receiver: ReceiverServer, office: Store,
+                                                                caplog: pytest.LogCaptureFixture) -> None:
+    waiting_clock(receiver.url, records=0)
+    accept(office)
+    body = "1001\t2025-10-14 07:52:03\t0\t1\n" + "garbage without a time\n"
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="monitor.service.push_receiver"):
+        assert call(receiver.url, "POST", f"/iclock/cdata?SN={SN}&table=ATTLOG&Stamp=5", body) == (200, "OK")
+    warnings = [r.getMessage() for r in caplog.records if r.name == "monitor.service.push_receiver"]
+    assert len(warnings) == 1 and warnings[0].startswith(f"sanh (SN {SN}): 1 line(s) refused: line 2"), warnings
+    assert office.punch_count() == 1

@@ -104,7 +104,8 @@ def test_deferred_checkpoints_are_taken_by_the_checkpointer(db_path: Path) -> No
 
 
 def test_a_heartbeat_is_answered_while_a_backfill_holds_the_writer(office: Store, db_path: Path, clock) -> None:
-    server = ReceiverServer(push_config(db_path), now=clock, port=0).start()
+    # the receiver's own threads store the uploads (upload_workers = 0): the gate orders them
+    server = ReceiverServer(push_config(db_path, "upload_workers = 0\n"), now=clock, port=0).start()
     try:
         assert request(server.url, "GET", f"/iclock/cdata?SN={SN}&options=all")[0] == 200
         accept(office)
