@@ -20,6 +20,7 @@ import hashlib
 import hmac
 import logging
 import math
+import multiprocessing.util
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -461,6 +462,8 @@ def start_upload_worker(config: Config) -> None:
     of the job it runs, and whose connection leaves checkpoints to the server."""
     global _worker_receiver
     _worker_receiver = PushReceiver(config, now=lambda: _job_now or datetime.now(config.site.zone), own_checkpoints=True)
+    # its connection is closed as the process ends (multiprocessing runs no atexit hooks)
+    multiprocessing.util.Finalize(_worker_receiver, _worker_receiver.close, exitpriority=10)
 
 
 def _store_upload(row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
