@@ -27,7 +27,7 @@ Targets: p95 <= 50 ms per request, >= 20,000 lines stored per second, nothing lo
 duplicated.
 
 Run: .venv/bin/python benchmarks/bench_adms.py [--realtime 200] [--backfills 5] [--lines 20000]
-     [--client-processes 4]
+     [--client-processes 4] [--upload-workers 1]
 """
 
 from __future__ import annotations
@@ -82,11 +82,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def prepare(folder: Path, port: int, sns: list[str]) -> Path:
+def prepare(folder: Path, port: int, sns: list[str], upload_workers: int) -> Path:
     config_path = folder / "config.toml"
     config_path.write_text(
         f'[site]\ntimezone = "{ZONE}"\n\n[storage]\ndatabase = "bench.db"\n\n'
-        f'[push]\nhost = "127.0.0.1"\nport = {port}\nthreads = 8\ndelay = 2\nrequests_per_minute = 100000\n'
+        f'[push]\nhost = "127.0.0.1"\nport = {port}\nthreads = 8\nupload_workers = {upload_workers}\ndelay = 2\nrequests_per_minute = 100000\n'
         f"max_waiting_devices = {len(sns) + 1}\nmax_clock_offset_seconds = 600\n",
         encoding="utf-8",
     )
@@ -206,6 +206,8 @@ def main() -> None:
     parser.add_argument("--lines", type=int, default=20_000, help="lines of each backfill")
     parser.add_argument("--rounds", type=int, default=6, help="realtime punches per clock, at least")
     parser.add_argument("--pace", type=float, default=5.0, help="seconds between a realtime clock's punches (5: a queue at every clock)")
+    parser.add_argument("--upload-workers", type=int, default=1,
+                        help="the receiver's upload worker processes (0: its threads store the uploads, as before 2026-12)")
     parser.add_argument("--client-processes", type=int, default=4,
                         help="processes the clocks are spread over (1: all clocks are threads of one process)")
     args = parser.parse_args()
@@ -217,7 +219,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-adms-") as tmp:
         folder = Path(tmp)
         port = free_port()
-        config_path = prepare(folder, port, realtime_sns + backfill_sns)
+        config_path = prepare(folder, port, realtime_sns + backfill_sns, args.upload_workers)
         url = f"http://127.0.0.1:{port}"
         start = context.Barrier(parts + 1)
         backfills_done = context.Event()
@@ -284,7 +286,7 @@ def main() -> None:
         backfill_lines = args.backfills * args.lines
 
     print(f"push receiver: {args.realtime} realtime clocks + {args.backfills} backfills of {args.lines:,} lines, 127.0.0.1,"
-          f" clocks in {parts} client process(es)")
+          f" clocks in {parts} client process(es), {args.upload_workers} upload worker(s)")
     print("  as the clocks measured it (connect to reply read):")
     for label in sorted(timings):
         values = sorted(timings[label])
