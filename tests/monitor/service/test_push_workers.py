@@ -59,6 +59,8 @@ def test_two_workers_share_the_slots(workers) -> None:
     for thread in threads:
         thread.join(WAIT)
     assert len(results) == 4 and set(results) <= set(pool.pids())
+    # the slots are handed out in turns across the workers: two jobs in a row go to both
+    assert {pool.run(jobs.tag_and_pid)[1] for _ in range(2)} == set(pool.pids())
 
 
 def test_what_a_job_logs_is_logged_here(workers, caplog: pytest.LogCaptureFixture) -> None:
