@@ -17,6 +17,8 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from drivers.adms import (
     Command,
@@ -254,7 +256,7 @@ def test_first_heartbeat_after_init_carries_info_and_a_comkey_goes_everywhere(se
     heartbeats = server.of(Endpoint.HEARTBEAT)
     assert "INFO=" in heartbeats[0].target and "INFO=" not in heartbeats[1].target
     assert all("ComKey=88888888" in seen.target for seen in server.seen)
-    assert [seen.endpoint for seen in server.seen][0] is Endpoint.INIT
+    assert server.seen[0].endpoint is Endpoint.INIT
 
 
 def test_registry_of_newer_firmware(server: PushServer, push_clock) -> None:
@@ -477,6 +479,27 @@ def test_same_seed_same_clock_and_other_seed_other_clock() -> None:
     assert list(first.log) != list(other.log)
     assert len(first.log) == 200 and all(r.timestamp < DEVICE_NOW.replace(hour=0) for r in first.log)
     assert first.attlog_body(list(first.log)) == again.attlog_body(list(again.log))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    buffer_size=st.integers(1, 6),
+    steps=st.lists(st.one_of(st.just("punch"), st.just("forget"), st.integers(0, 8)), max_size=30),
+    limit=st.one_of(st.none(), st.integers(1, 5)),
+)
+def test_pending_is_the_records_after_the_acknowledged_one(buffer_size: int, steps: list, limit: int | None) -> None:
+    """``pending`` finds the first waiting record by its sequence number; it must give
+    what a scan of the whole log gives, whatever the FIFO dropped meanwhile."""
+    device = PushDevice(SN, users=3, records=2, seed=1, now=lambda: DEVICE_NOW, buffer_size=buffer_size)
+    for step in steps:
+        if step == "punch":
+            device.punch()
+        elif step == "forget":
+            device.forget_uploads()
+        else:  # the server acknowledges the first ``step`` records waiting
+            device.acknowledge(device.pending(step))
+        scanned = [record for record in device.log if record.seq > device.uploaded_seq]
+        assert device.pending(limit) == (scanned if limit is None else scanned[:limit])
 
 
 # --- the run loop ---------------------------------------------------------------------------
