@@ -722,6 +722,45 @@ def test_the_plain_line_path_reads_every_line_as_the_general_path(lines, ending,
     assert fast.lines == general.lines
 
 
+# whole bodies mostly of plain lines, so that the whole-body path is taken often and
+# left for the line-by-line one by any single line that is not plain
+_plain_lines = st.builds(lambda pin, moment, numbers, extra: "\t".join([pin, f"{moment:%Y-%m-%d %H:%M:%S}", *numbers, *extra]),
+                         pins, moments, st.lists(st.integers(0, 999).map(str), max_size=3),
+                         st.lists(st.sampled_from(["0", "", "ab c"]), max_size=2))
+_body_lines = st.one_of(*[_plain_lines] * 12, _attlog_lines(), st.sampled_from(["", "   ", "\t", "x" * 600]))
+
+
+@settings(max_examples=500)
+@given(st.lists(_body_lines, min_size=1, max_size=12), st.sampled_from(["\n", "\r\n", "\r"]),
+       st.sampled_from(["push-3.2.0", "legacy"]), st.sampled_from([None, {15: 9, 1: 2}]), st.sampled_from([(2010, 2099), (2020, 2030)]))
+def test_the_whole_body_path_reads_a_body_as_line_by_line(lines, ending, states, verify_modes, years) -> None:
+    text = ending.join(lines) + ending
+    options = (STATE_TABLES[states], verify_modes, years, None, 512)
+    whole = read_attlog(text, *options)
+    by_line = read_attlog(text, *options, whole_body=False)
+    general = read_attlog(text, *options, plain_path=False)
+    assert whole.punches == by_line.punches == general.punches
+    assert whole.errors == by_line.errors == general.errors
+    assert whole.lines == by_line.lines == general.lines
+
+
+def test_a_plain_body_is_read_whole_and_one_line_off_form_sends_it_line_by_line(monkeypatch) -> None:
+    body = "1001\t2026-10-14 07:52:03\t0\t1\t0\t0\t0\r\n\r\n1002\t2026-10-14 07:53:04\t1\t15\r\n"
+    options = (STATE_TABLES["legacy"], {15: 9}, (2020, 2030), None, 512)
+    batch = read_attlog(body, *options)
+    assert [p[:5] for p in batch.punches] == [("1001", datetime(2026, 10, 14, 7, 52, 3), 1, 0, 0),
+                                              ("1002", datetime(2026, 10, 14, 7, 53, 4), 9, 1, None)]
+    assert batch.punches[1].raw == "1002\t2026-10-14 07:53:04\t1\t15" and batch.lines == 2
+    from drivers.adms import attlog
+
+    calls = []
+    real = attlog._punch
+    monkeypatch.setattr(attlog, "_punch", lambda line, *rest: calls.append(line) or real(line, *rest))
+    assert read_attlog(body, *options).punches == batch.punches and calls == []  # whole, no line read alone
+    off_form = body + "1003 \t2026-10-14 07:54:05\r\n"  # a space beside the TAB
+    assert len(read_attlog(off_form, *options).punches) == 3 and calls == ["1003 \t2026-10-14 07:54:05"]
+
+
 @pytest.mark.parametrize("stamp", ["2026-02-30 08:00:00", "2026-10-14 24:00:00", "2026-10-14 08:60:00",
                                    "2026-13-01 08:00:00", "0000-01-01 00:00:00"])
 def test_the_plain_form_of_no_real_moment_is_refused_as_before(stamp: str) -> None:
