@@ -151,3 +151,30 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+def test_a_wait_polls_often_at_first_then_every_millisecond(monkeypatch) -> None:
+    """Most waits are for a short transaction, so the first steps are short; a wait
+    behind a bulk batch goes on at a millisecond a step (less CPU burnt meanwhile)."""
+    from monitor.store import turnstile
+
+    class FakeTime:
+        def __init__(self) -> None:
+            self.now, self.sleeps = 100.0, []
+
+        def monotonic(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+    fake = FakeTime()
+    monkeypatch.setattr(turnstile, "time", fake)
+    started = fake.now
+    while fake.now - started < 0.010:
+        turnstile._pause(started)
+    quick = [step for step in fake.sleeps if step == turnstile.QUICK_POLL_SECONDS]
+    assert quick and fake.sleeps[: len(quick)] == quick  # the short steps come first, all together
+    assert len(quick) == round(turnstile.QUICK_POLL_FOR_SECONDS / turnstile.QUICK_POLL_SECONDS)
+    assert set(fake.sleeps[len(quick):]) == {turnstile.POLL_SECONDS}
