@@ -77,7 +77,7 @@ class _LocalIso:
 
     def __init__(self, zone: Any):
         self.zone = zone
-        self._offsets: dict[str, str] = {}
+        self.offsets: dict[str, str] = {}  # "YYYY-MM-DDTHH" (local) -> "+07:00"
 
     def __call__(self, moment: datetime) -> str:
         if moment.microsecond:
@@ -85,10 +85,10 @@ class _LocalIso:
         if moment.tzinfo is not None:
             return moment.astimezone(self.zone).isoformat()
         text = moment.isoformat()
-        offset = self._offsets.get(text[:13])  # keyed by local date and hour
+        offset = self.offsets.get(text[:13])  # keyed by local date and hour
         if offset is None:
             offset = moment.replace(tzinfo=self.zone).isoformat()[-6:]
-            self._offsets[text[:13]] = offset
+            self.offsets[text[:13]] = offset
         return text + offset
 
 
@@ -189,20 +189,28 @@ class PunchStore(StoreBase):
         """Rows keyed by identity (the first of in-batch duplicates wins), and the duplicates count."""
         rows: dict[tuple[str, str, str], tuple[Any, ...]] = {}
         duplicates = 0
+        offsets = to_iso.offsets
         for device_id, punch in batch:
-            stamp = to_iso(punch.timestamp)
-            key = (device_id, stamp, punch.user_id)
+            user_id, moment, verify, state, work, raw = punch
+            # the common case of to_iso() inline (a naive whole second whose hour was
+            # seen): this loop runs once per punch of every upload and import
+            if moment.tzinfo is None and not moment.microsecond:
+                text = moment.isoformat()
+                offset = offsets.get(text[:13])
+                stamp = to_iso(moment) if offset is None else text + offset
+            else:
+                stamp = to_iso(moment)
+            key = (device_id, stamp, user_id)
             if key in rows:
                 duplicates += 1
                 continue
-            raw = punch.raw
             rows[key] = (
                 device_id,
-                punch.user_id,
+                user_id,
                 stamp,
-                punch.verify_mode,
-                punch.state,
-                punch.work_code,
+                verify,
+                state,
+                work,
                 source,
                 raw.hex() if isinstance(raw, bytes) else raw,
                 received_at,
