@@ -82,8 +82,9 @@ class WriterGate:
 
 
 class Checkpointer:
-    """Checkpoints the WAL every ``interval`` seconds when this process wrote since the
-    last one (the receiver's connections do not: :meth:`Store.defer_checkpoints`)."""
+    """Checkpoints the WAL every ``interval`` seconds when the database changed since the
+    last one (the receiver's connections do not: :meth:`Store.defer_checkpoints`), by
+    this process's threads or another connection: the upload worker writes without them."""
 
     def __init__(self, open_store: Callable[[], Store], gate: WriterGate, interval: float = 1.0):
         self._open_store = open_store
@@ -91,7 +92,7 @@ class Checkpointer:
         self.interval = interval
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._seen = 0
+        self._seen: tuple[int, int] | None = None  # (this process's writes, the database's data version)
 
     def start(self) -> Checkpointer:
         self._thread = threading.Thread(target=self._run, name="push-checkpoint", daemon=True)
@@ -114,12 +115,12 @@ class Checkpointer:
             store.close()
 
     def _checkpoint(self, store: Store) -> None:
-        writes = self._gate.writes
-        if writes == self._seen:
-            return
         try:
+            seen = (self._gate.writes, store.data_version())
+            if seen == self._seen:
+                return
             store.checkpoint()
-            self._seen = writes
+            self._seen = seen
         except MonitorError as exc:
             log.warning("push receiver: WAL checkpoint failed (tried again in %.0f s): %s", self.interval, exc)
 

@@ -313,6 +313,13 @@ class StoreBase:
         self._checkpoints_deferred = True
         self.db.conn.execute("PRAGMA wal_autocheckpoint = 0")
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version``: it changes when another connection commits."""
+        try:
+            return int(self.db.conn.execute("PRAGMA data_version").fetchone()[0])
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(exc, self.path) from None
+
     def checkpoint(self) -> Checkpoint:
         """A PASSIVE checkpoint, outside any transaction: copies what it can of the WAL
         back into the database file without waiting for (or blocking) other readers and

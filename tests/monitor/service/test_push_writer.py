@@ -103,6 +103,21 @@ def test_deferred_checkpoints_are_taken_by_the_checkpointer(db_path: Path) -> No
         assert done.copied == done.wal_pages
 
 
+def test_what_another_connection_wrote_is_checkpointed_too(db_path: Path) -> None:
+    # the upload worker writes through its own connection, never through the gate
+    with Store(db_path, zone=ZONE, create=True) as worker, Store(db_path, zone=ZONE) as own:
+        worker.defer_checkpoints()
+        checkpointer = Checkpointer(lambda: own, WriterGate(), interval=3600)
+        checkpointer._checkpoint(own)  # a first look (its thread's, every interval)
+        worker.add_punches("gate", [Punch(str(n), worker.now().replace(tzinfo=None, microsecond=0, second=n % 60,
+                                                                         minute=n // 60)) for n in range(600)],
+                           source="device")
+        checkpointer._checkpoint(own)  # the next look: no write went through the gate, yet the database changed
+        # the WAL was copied back whole, so the next write starts it afresh
+        worker.set_meta("probe", "1")
+        assert worker.checkpoint().wal_pages < 10
+
+
 def test_a_heartbeat_is_answered_while_a_backfill_holds_the_writer(office: Store, db_path: Path, clock) -> None:
     # the receiver's own threads store the uploads (upload_workers = 0): the gate orders them
     server = ReceiverServer(push_config(db_path, "upload_workers = 0\n"), now=clock, port=0).start()
