@@ -40,7 +40,7 @@ class PushStore(StoreBase):
         where, params = ("WHERE p.state = ?", (state,)) if state else ("", ())
         return self.query(
             "SELECT p.*, (SELECT COUNT(*) FROM push_held h WHERE h.sn = p.sn) AS held_uploads,"
-            " (SELECT COALESCE(SUM(LENGTH(h.body)), 0) FROM push_held h WHERE h.sn = p.sn) AS held_bytes"
+            " (SELECT COALESCE(SUM(h.size), 0) FROM push_held h WHERE h.sn = p.sn) AS held_bytes"
             f" FROM push_devices p {where} ORDER BY p.last_seen_at DESC, p.sn",
             params,
         )
@@ -148,7 +148,7 @@ class PushStore(StoreBase):
                 raise NotFound(f"no clock with serial number {sn} has called in")
             if row["state"] == "accepted":
                 raise Refused(f"clock {sn} is accepted as {row['device_id']}; its punches are stored and stay")
-            held = self.query("SELECT COUNT(*) AS uploads, COALESCE(SUM(LENGTH(body)), 0) AS bytes FROM push_held WHERE sn = ?",
+            held = self.query("SELECT COUNT(*) AS uploads, COALESCE(SUM(size), 0) AS bytes FROM push_held WHERE sn = ?",
                               (sn,))[0]
             self.db.conn.execute("DELETE FROM push_held WHERE sn = ?", (sn,))
             self.db.conn.execute(
@@ -163,21 +163,38 @@ class PushStore(StoreBase):
     # --- what a waiting clock sent ------------------------------------------------------
 
     def hold_push_upload(self, sn: str, table: str, stamp: str | None, body: str, *, max_bytes: int) -> bool:
-        """Keep an upload of a waiting clock; ``False`` (nothing kept) when it would
-        take the clock over ``max_bytes`` held (the clock then keeps it and resends)."""
+        """Keep an upload as sent (a waiting clock's, or an accepted clock's batch until
+        the upload worker stores it); ``False`` (nothing kept) when it would take the
+        clock over ``max_bytes`` held (sizes in characters)."""
         with self.write():
-            held = self.scalar("SELECT COALESCE(SUM(LENGTH(body)), 0) FROM push_held WHERE sn = ?", (sn,))
+            held = self.scalar("SELECT COALESCE(SUM(size), 0) FROM push_held WHERE sn = ?", (sn,))
             if held + len(body) > max_bytes:
                 return False
             self.db.conn.execute(
-                "INSERT INTO push_held(sn, table_name, stamp, body, received_at) VALUES (?, ?, ?, ?, ?)",
-                (sn, table, stamp, body, self.now_text()),
+                "INSERT INTO push_held(sn, table_name, stamp, body, received_at, size) VALUES (?, ?, ?, ?, ?, ?)",
+                (sn, table, stamp, body, self.now_text(), len(body)),
             )
         return True
 
     def held_push_uploads(self, sn: str) -> list[dict[str, Any]]:
         """What a clock sent while it waited, oldest first."""
         return self.query("SELECT * FROM push_held WHERE sn = ? ORDER BY id", (sn,))
+
+    def next_spooled_upload(self) -> dict[str, Any] | None:
+        """The oldest upload held for an accepted clock (received, answered, not yet
+        stored), or ``None``."""
+        rows = self.query(
+            "SELECT h.* FROM push_held h JOIN push_devices p ON p.sn = h.sn WHERE p.state = 'accepted' ORDER BY h.id LIMIT 1"
+        )
+        return rows[0] if rows else None
+
+    def spooled_uploads(self) -> tuple[int, int]:
+        """Uploads held for accepted clocks, and their size in characters."""
+        row = self.db.conn.execute(
+            "SELECT COUNT(*), COALESCE(SUM(h.size), 0) FROM push_held h JOIN push_devices p ON p.sn = h.sn"
+            " WHERE p.state = 'accepted'"
+        ).fetchone()
+        return int(row[0]), int(row[1])
 
     def drop_held_push_upload(self, held_id: int) -> None:
         """Delete one held upload once what it holds is stored."""
