@@ -15,7 +15,10 @@ Printed:
 - the same figures as the receiver saw them: time in its WSGI handler, from its own
   summary at exit (``monitor receive`` prints it), which leaves out the network, the
   waitress queue and the clients;
-- lines stored per second while the backfills ran, and over the whole run;
+- lines stored per second while the backfills ran (from the start until every backfill line
+  is in ``punches``: the receiver answers a batch once it holds it, and stores it after;
+  when the last backfill was answered, and how much was then held, is printed too), and
+  over the whole run;
 - the receiver's CPU time per stored line, its upload worker's included, while under load (read from /proc between
   ready and the last clock's end; on systems without /proc only the total is shown),
   the same while the backfills ran (per backfill line; the realtime requests of those
@@ -190,6 +193,21 @@ def run_clocks(part: int, parts: int, args: argparse.Namespace, url: str, start,
     done.put(("result", dict(timings), holds, errors))
 
 
+def wait_until_stored(config_path: Path, timeout: float = 300.0) -> tuple[int, int]:
+    """Wait until the receiver holds no upload of an accepted clock (every line answered
+    is in ``punches``); returns what it held when called (uploads, characters)."""
+    config = load_config(config_path)
+    with Store(config.storage.database, zone=ZONE) as store:
+        first = held = store.spooled_uploads()
+        deadline = time.monotonic() + timeout
+        while held[0]:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the receiver still holds {held[0]} upload(s) after {timeout:.0f} s")
+            time.sleep(0.01)
+            held = store.spooled_uploads()
+    return first
+
+
 def receiver_summary(log_text: str) -> list[str]:
     """The lines of the receiver's own timing summary (printed by ``monitor receive`` at exit)."""
     lines = log_text.splitlines()
@@ -235,7 +253,8 @@ def main() -> None:
         timings: dict[str, list[float]] = defaultdict(list)
         holds: dict[str, list[tuple[str, str]]] = {}
         errors: list[str] = []
-        backfill_seconds = cpu_backfills = None
+        backfill_seconds = cpu_backfills = acknowledged_seconds = None
+        held_at_acknowledgement = (0, 0)
         finished_backfills = results = 0
         if not args.backfills:
             backfills_done.set()
@@ -244,6 +263,9 @@ def main() -> None:
             if message[0] == "backfill":
                 finished_backfills += 1
                 if finished_backfills == args.backfills:
+                    # every backfill is answered; what the receiver holds still has to be stored
+                    acknowledged_seconds = time.perf_counter() - began
+                    held_at_acknowledgement = wait_until_stored(config_path)
                     backfill_seconds = time.perf_counter() - began
                     cpu_backfills = cpu_seconds(receiver.pid)
                     backfills_done.set()
@@ -303,6 +325,9 @@ def main() -> None:
     print(f"  lines stored per second: {backfill_lines / backfill_seconds:,.0f} during the backfills "
           f"({backfill_lines:,} lines in {backfill_seconds:.1f} s), {stored / total_seconds:,.0f} over the whole run"
           f"   (target >= 20,000)")
+    if acknowledged_seconds is not None:
+        print(f"  the last backfill was answered after {acknowledged_seconds:.1f} s, holding {held_at_acknowledgement[0]}"
+              f" upload(s) ({held_at_acknowledgement[1] / 1e6:.1f} MB) not yet stored; all stored after {backfill_seconds:.1f} s")
     if cpu_ready is not None and cpu_loaded is not None:
         loaded = cpu_loaded - cpu_ready
         print(f"  receiver CPU per line under load: {loaded / max(stored, 1) * 1e6:.0f} µs ({loaded:.1f} s CPU for {stored:,} lines);"

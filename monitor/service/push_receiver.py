@@ -12,6 +12,12 @@ options), ``/iclock/getrequest`` (heartbeat; the reply carries queued commands),
 ``/iclock/ping``. A clock unknown by serial number is recorded as waiting for
 approval; what it uploads is held apart and attributed to nobody. No answer carries
 stored data: a clock learns only its own stamps, the time and its commands.
+
+With upload workers (``[push] upload_workers``, the default), an accepted clock's batch
+upload is committed as sent (``push_held``, the same table that keeps a waiting clock's
+uploads) and answered at once; the worker stores the held uploads, oldest first, each
+in one transaction with its deletion, so a crash in between stores it later, once. A
+realtime upload is stored before it is answered, as without workers.
 """
 
 from __future__ import annotations
@@ -73,6 +79,9 @@ SHORT_UPLOAD_LINES = 20
 # a body longer than this is a batch: batches are parsed and stored one at a time
 BATCH_BODY_BYTES = 2048
 TIMING_KEY = "attendance_monitor.push_kind"  # the environ key naming a request's kind for HandlerTimes
+# the held uploads of accepted clocks are looked for this often (seconds) when no upload
+# announced itself: those an earlier run left, or one whose storing failed
+SPOOL_POLL_SECONDS = 1.0
 
 
 class Reply(NamedTuple):
@@ -142,6 +151,7 @@ class PushReceiver:
         self.times = HandlerTimes()
         self.own_checkpoints = own_checkpoints
         self.workers = workers
+        self.spooled = threading.Event()  # set when an upload is held for the workers to store
 
     # --- plumbing ---------------------------------------------------------------------
 
@@ -282,7 +292,9 @@ class PushReceiver:
     def _init(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
               address: str | None) -> Reply:
         self._touch(store, row, address, push_version=query.pushver, force=True)
-        if row["state"] == "accepted" and store.held_push_uploads(row["sn"]):
+        if row["state"] == "accepted" and self.workers is not None:
+            self.spooled.set()  # whatever it has held is stored by the workers, in turn
+        elif row["state"] == "accepted" and store.held_push_uploads(row["sn"]):
             # accepted while a previous run was storing its held uploads: finish that first
             with self.gate.hold(bulk=True):
                 store_held_uploads(store, row["sn"], row["device_id"], settings, today=self.now().date())
@@ -323,26 +335,69 @@ class PushReceiver:
                 log.warning("%s (SN %s): %d tamper signal(s) in its operation log", row["device_id"], sn, report.tamper)
             return Reply(200, ok_reply())
         if self.workers is not None:
-            return self._attlog_in_worker(row, query, body, settings, address)
+            if len(body) <= BATCH_BODY_BYTES:
+                return self._attlog_in_worker(_store_upload, row, query, body, settings, address)
+            # held by the worker, the one writer of uploads: no wait for the write lock
+            # here while it stores what is held
+            reply = self._attlog_in_worker(_hold_upload, row, query, body, settings, address)
+            self.spooled.set()
+            return reply
         if len(body) > BATCH_BODY_BYTES:
             with self._batches:
                 return self._attlog(store, row, query, body, settings, address)
         return self._attlog(store, row, query, body, settings, address)
 
-    def _attlog_in_worker(self, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
-                          address: str | None) -> Reply:
-        """An upload parsed and stored by a worker process (with this server's time); a
-        short one goes before the batches waiting there."""
+    def _hold(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, address: str | None) -> bool:
+        """Commit a batch upload as sent, for the workers to store; ``False`` (nothing
+        kept) when the clock holds ``held_bytes_per_device`` already."""
+        text = decode_body(body)
+        with self.gate.hold(), store.write():
+            if not store.hold_push_upload(row["sn"], "ATTLOG", query.stamp, text, max_bytes=self.push.held_bytes_per_device):
+                return False
+            if query.stamp:
+                store.set_push_stamp(row["sn"], "ATTLOG", query.stamp)  # held is stored: the clock may forget it
+            self._touch(store, row, address)
+        return True
+
+    def store_held(self, store: Store, held: dict[str, Any]) -> None:
+        """Store one upload held for an accepted clock as it would have been stored when
+        it came (the server's time then: the clock's offset, the plausible years), and
+        delete it in the same transaction."""
+        row = store.push_device(held["sn"])
+        if row is None or row["state"] != "accepted":
+            return
+        settings = self.push.settings(row["device_id"])
+        query = PushQuery(sn=held["sn"], table=held["table_name"], stamp=held["stamp"])
+
+        def drop() -> None:  # inside the transaction that stores it
+            store.drop_held_push_upload(held["id"])
+
+        if held["table_name"] == "ATTLOG":
+            self._attlog(store, row, query, held["body"], settings, None, then=drop, touch=False)
+            return
+        with self.gate.hold(bulk=True), store.write():
+            if held["table_name"] == "OPERLOG":
+                store_operlog(store, held["sn"], row["device_id"], held["body"], today=self.now().date())
+                if held["stamp"]:
+                    store.set_push_stamp(held["sn"], "OPERLOG", held["stamp"])
+            drop()
+
+    def _attlog_in_worker(self, job: Callable[..., Reply], row: dict[str, Any], query: PushQuery, body: bytes,
+                          settings: PushDeviceSettings, address: str | None) -> Reply:
+        """An upload stored (:func:`_store_upload`) or held (:func:`_hold_upload`) by a
+        worker process, with this server's time; it goes before the held uploads the
+        workers are storing meanwhile."""
         assert self.workers is not None
         try:
-            return self.workers.run(_store_upload, row, query, body, settings, address, self.now(),
-                                    urgent=len(body) <= BATCH_BODY_BYTES)
+            return self.workers.run(job, row, query, body, settings, address, self.now(), urgent=True)
         except WorkerLost as exc:
             log.warning("%s (SN %s): an upload was not stored: %s", row["device_id"], row["sn"], exc)
             return Reply(503, f"{exc}; send it again", (("Retry-After", "1"),))
 
-    def _attlog(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
-                address: str | None) -> Reply:
+    def _attlog(self, store: Store, row: dict[str, Any], query: PushQuery, body: bytes | str, settings: PushDeviceSettings,
+                address: str | None, *, then: Callable[[], None] | None = None, touch: bool = True) -> Reply:
+        """Parse and store an ATTLOG upload; ``then`` runs in its (last) transaction.
+        ``touch=False`` leaves the clock's contact as it is (a held upload, stored later)."""
         sn, device_id, now = row["sn"], row["device_id"], self.now()
         # parsed before the writer is asked for: the writer is held only to write
         batch = parse_attlog_for(body, settings, now.date())
@@ -367,9 +422,12 @@ class PushReceiver:
                     reasons.append(f"clock {offset:+.0f} s off the server")
                 if report.refused:
                     reasons.append(report.refusal_summary)
-                self._touch(store, row, address, reason="; ".join(reasons) or None)
+                if touch:
+                    self._touch(store, row, address, reason="; ".join(reasons) or None)
                 if query.stamp:
                     store.set_push_stamp(sn, "ATTLOG", query.stamp)
+                if then is not None:
+                    then()
         if report.refused:
             log.warning("%s (SN %s): %s", device_id, sn, report.refusal_summary)
         return Reply(200, ok_reply())
@@ -482,6 +540,45 @@ def _store_upload(row: dict[str, Any], query: PushQuery, body: bytes, settings: 
         _job_now = None
 
 
+def _hold_upload(row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
+                 address: str | None, now: datetime) -> Reply:
+    """Hold a batch upload of an accepted clock for :func:`_store_next_held`; one that
+    would take the clock over ``held_bytes_per_device`` is stored at once instead."""
+    global _job_now
+    receiver = _worker_receiver
+    if receiver is None:
+        raise RuntimeError("start_upload_worker was not run in this process")
+    _job_now = now
+    try:
+        store = receiver.store()
+        if receiver._hold(store, row, query, body, address):
+            return Reply(200, ok_reply())
+        return receiver._attlog(store, row, query, body, settings, address)
+    except Exception as exc:  # noqa: BLE001 - answered like the server's own threads answer
+        return error_reply(exc, "POST /iclock/cdata")
+    finally:
+        _job_now = None
+
+
+def _store_next_held() -> bool:
+    """Store the oldest upload held for an accepted clock, with the server's time when it
+    came; ``False`` when none is held."""
+    global _job_now
+    receiver = _worker_receiver
+    if receiver is None:
+        raise RuntimeError("start_upload_worker was not run in this process")
+    store = receiver.store()
+    held = store.next_spooled_upload()
+    if held is None:
+        return False
+    _job_now = datetime.fromisoformat(held["received_at"])
+    try:
+        receiver.store_held(store, held)
+    finally:
+        _job_now = None
+    return True
+
+
 # --- serving ------------------------------------------------------------------------------
 
 
@@ -497,7 +594,8 @@ class ReceiverServer:
 
         push = config.push
         # the workers start before the port opens: no clock waits for their start-up
-        self.workers = (UploadWorkers(push.upload_workers, push.threads, start_upload_worker, (config,)).start()
+        # a slot per server thread, and one for the thread that stores the held uploads
+        self.workers = (UploadWorkers(push.upload_workers, push.threads + 1, start_upload_worker, (config,)).start()
                         if push.upload_workers else None)
         self.receiver = PushReceiver(config, now=now, own_checkpoints=True, workers=self.workers)
         self.checkpointer = Checkpointer(lambda: open_store(config, now=self.receiver.now, migrate=False), self.receiver.gate)
@@ -526,20 +624,58 @@ class ReceiverServer:
 
     def start(self) -> ReceiverServer:
         """Serve in background threads (``monitor run``, tests); :meth:`stop` ends them."""
-        self.checkpointer.start()
-        for target, name in ((self._serve, "push-receiver"), (self._sweep, "push-sweep")):
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._start_helpers()
+        thread = threading.Thread(target=self._serve, name="push-receiver", daemon=True)
+        thread.start()
+        self._threads.append(thread)
         return self
 
     def serve_forever(self) -> None:
         """Serve in this thread until :meth:`stop` (``monitor receive``)."""
-        self.checkpointer.start()
-        sweeper = threading.Thread(target=self._sweep, name="push-sweep", daemon=True)
-        sweeper.start()
-        self._threads.append(sweeper)
+        self._start_helpers()
         self._serve()
+
+    def _start_helpers(self) -> None:
+        self.checkpointer.start()
+        helpers = [(self._sweep, "push-sweep")]
+        if self.workers is not None:
+            helpers.append((self._store_held, "push-held"))
+        for target, name in helpers:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def store_held_uploads(self) -> int:
+        """Have the workers store every upload held for an accepted clock now, in this
+        thread; returns how many. A test knows then that what was answered is stored."""
+        if self.workers is None:
+            return 0
+        stored = 0
+        while self.workers.run(_store_next_held):
+            stored += 1
+        return stored
+
+    def _store_held(self) -> None:
+        """Have the workers store the uploads held for accepted clocks, oldest first, one
+        job each (a realtime upload goes before the next one); when none is held, wait
+        for the next one announced, or look again every SPOOL_POLL_SECONDS."""
+        assert self.workers is not None
+        spooled = self.receiver.spooled
+        while not self.stopping.is_set():
+            spooled.clear()  # an upload held from now on wakes the wait below
+            try:
+                stored = self.workers.run(_store_next_held)
+            except WorkerLost as exc:
+                # a new worker takes over; not at once, should this upload be what kills them
+                log.warning("push receiver: storing a held upload was cut short (it stays held; tried again in %.0f s): %s",
+                            SPOOL_POLL_SECONDS, exc)
+                stored = False
+            except (MonitorError, RuntimeError) as exc:
+                log.error("push receiver: a held upload could not be stored (it stays held; tried again in %.0f s): %s",
+                          SPOOL_POLL_SECONDS, exc)
+                stored = False
+            if not stored:
+                spooled.wait(SPOOL_POLL_SECONDS)
 
     def _serve(self) -> None:
         import waitress.wasyncore as wasyncore
@@ -561,6 +697,7 @@ class ReceiverServer:
                 return
             self._stopped = True
             self.stopping.set()
+            self.receiver.spooled.set()  # the held uploads' thread stops after its job
             if not self._closed:
                 self.server.pull_trigger()  # wakes the loop's poll at once
         for thread in self._threads:

@@ -6,15 +6,17 @@ from __future__ import annotations
 import logging
 import os
 import signal
-from datetime import date, datetime
+import time
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from drivers.adms import parse_query
 from drivers.adms.operlog import OpCode
 from drivers.simulators.adms import Dialect, PushClock, PushDevice, PushFaults
 from monitor.config import parse_config
-from monitor.service import push_devices
+from monitor.service import push_devices, push_receiver
 from monitor.service.collector import Collector
 from monitor.service.push_receiver import PushReceiver, ReceiverServer
 from monitor.store import Store
@@ -232,6 +234,7 @@ def test_a_backfill_and_a_time_set_through_heartbeats(receiver: ReceiverServer, 
     shell_id = office.queue_device_command("sanh", "SHELL rm -rf /", requested_by="intruder")
     results = clock.heartbeat()
     assert sorted(result.id for result in results) == [backfill_id, sync_id, info_id]
+    receiver.store_held_uploads()  # the re-post was one batch, answered once held
     assert office.punch_count() == 120  # the backfill re-posted the period
     assert clock.device.time() == datetime(2026, 11, 26, 9, 0)  # set from the server's clock
     commands = {row["id"]: row for row in office.device_commands("sanh")}
@@ -363,6 +366,8 @@ def test_a_backlog_and_realtime_punches_are_stored_once_either_way(receive, offi
     for pin in ("1", "2"):
         backlog.punch(pin)
         assert backlog.upload_pending() == 1
+    server.store_held_uploads()  # the batches were answered once held; stored by the worker
+    assert office.spooled_uploads() == (0, 0)
     assert sorted(stored_identities(office)) == sorted(held_identities(backlog))
     # the worker used the receiver's clock, not its own
     assert {row["received_at"] for row in office.query("SELECT DISTINCT received_at FROM punches")} == {
@@ -385,6 +390,7 @@ def test_a_killed_upload_worker_is_replaced_and_the_resent_batch_is_stored_once(
     backlog.device.uploaded_seq = 0
     backlog.punch("3")
     assert backlog.upload_pending() == 901
+    server.store_held_uploads()
     assert sorted(stored_identities(office)) == sorted(held_identities(backlog))
     assert server.workers.restarts == 1 and victim not in server.workers.pids()
     assert office.verify_chain().ok
@@ -401,3 +407,108 @@ def test_what_an_upload_worker_refuses_is_logged_by_the_receiver(receiver: Recei
     warnings = [r.getMessage() for r in caplog.records if r.name == "monitor.service.push_receiver"]
     assert len(warnings) == 1 and warnings[0].startswith(f"sanh (SN {SN}): 1 line(s) refused: line 2"), warnings
     assert office.punch_count() == 1
+
+
+# --- batches held, then stored by the worker ----------------------------------------------
+
+BATCH_LINES = [f"100{1 + n % 3}\t2026-11-2{n // 100} 0{7 + n % 3}:{n % 60:02d}:{n % 59:02d}\t0\t1" for n in range(300)]
+
+
+@pytest.fixture
+def in_process_worker(office: Store, db_path: Path):
+    """The upload worker's jobs run in this process (as the worker runs them), so that
+    what is held before the worker stores it can be looked at; ``extra`` goes to ``[push]``."""
+
+    def start(extra: str = "") -> PushReceiver:
+        push_receiver.start_upload_worker(push_config(db_path, extra))  # its clock: each job's server time
+        return push_receiver._worker_receiver
+
+    yield start
+    if push_receiver._worker_receiver is not None:
+        push_receiver._worker_receiver.close()
+        push_receiver._worker_receiver = None
+
+
+def called_in_and_accepted(office: Store) -> None:
+    assert office.register_push_contact(SN, address="127.0.0.1", push_version="2.4.1", max_waiting=10)["state"] == "waiting"
+    accept(office)
+
+
+def hold(office: Store, body: str, stamp: str = "300"):
+    row = office.push_device(SN)
+    settings = push_config(office.path).push.settings(row["device_id"])
+    return push_receiver._hold_upload(row, parse_query(f"SN={SN}&table=ATTLOG&Stamp={stamp}"), body.encode(), settings,
+                                      "127.0.0.1", office.now())
+
+
+def test_a_batch_is_answered_once_held_and_stored_once_after(in_process_worker, office: Store, clock) -> None:
+    in_process_worker()
+    called_in_and_accepted(office)
+    body = "\n".join(BATCH_LINES) + "\n"
+    assert hold(office, body) == (200, "OK", ())
+    assert hold(office, body) == (200, "OK", ())  # the clock did not hear the answer and sent it again
+    assert office.spooled_uploads() == (2, 2 * len(body)) and office.punch_count() == 0
+    assert office.push_device(SN)["attlog_stamp"] == "300"  # held is kept: the clock may forget it
+    received = clock.now
+    clock.now = received + timedelta(minutes=5)  # stored later, with the time it came
+    assert push_receiver._store_next_held() and push_receiver._store_next_held() and not push_receiver._store_next_held()
+    assert office.spooled_uploads() == (0, 0)
+    assert office.punch_count() == 300 and office.verify_chain().ok
+    assert {row["received_at"] for row in office.query("SELECT DISTINCT received_at FROM punches")} == {
+        received.isoformat(timespec="seconds")}
+
+
+def test_a_held_batch_is_stored_and_let_go_in_one_transaction(in_process_worker, office: Store, monkeypatch) -> None:
+    in_process_worker()
+    called_in_and_accepted(office)
+    hold(office, "\n".join(BATCH_LINES))
+    real_drop = Store.drop_held_push_upload
+    crashes = []
+
+    def crash_once(self: Store, held_id: int) -> None:
+        if not crashes:
+            crashes.append(held_id)
+            raise RuntimeError("the worker died here")
+        real_drop(self, held_id)
+
+    monkeypatch.setattr(Store, "drop_held_push_upload", crash_once)
+    with pytest.raises(RuntimeError, match="died here"):
+        push_receiver._store_next_held()
+    assert office.punch_count() == 0 and office.spooled_uploads()[0] == 1  # rolled back together
+    assert push_receiver._store_next_held() and not push_receiver._store_next_held()
+    assert office.punch_count() == 300 and office.spooled_uploads() == (0, 0)
+
+
+def test_a_clock_holding_its_share_has_its_batch_stored_before_the_answer(in_process_worker, office: Store) -> None:
+    in_process_worker("held_bytes_per_device = 4000\n")
+    called_in_and_accepted(office)
+    first, second = "\n".join(BATCH_LINES[:100]), "\n".join(BATCH_LINES[100:])
+    hold(office, first)
+    assert office.spooled_uploads()[0] == 1 and office.punch_count() == 0
+    assert hold(office, second) == (200, "OK", ())  # over 4000 characters held: stored at once
+    assert office.spooled_uploads()[0] == 1 and office.punch_count() == 200
+
+
+def test_what_an_earlier_run_held_is_stored_when_the_receiver_starts(receive, office: Store) -> None:
+    called_in_and_accepted(office)
+    office.hold_push_upload(SN, "ATTLOG", "9", "\n".join(BATCH_LINES), max_bytes=10**6)
+    server = receive()
+    deadline = time.monotonic() + 10  # a bound for a failing test, never reached when it passes
+    while office.spooled_uploads()[0] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert office.spooled_uploads() == (0, 0) and office.punch_count() == 300
+    assert server.store_held_uploads() == 0
+
+
+def test_what_a_held_batch_refuses_is_logged_by_the_receiver(receiver: ReceiverServer, office: Store,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    waiting_clock(receiver.url, records=0)
+    accept(office)
+    body = "\n".join(BATCH_LINES[:200] + ["garbage without a time"]) + "\n"
+    with caplog.at_level(logging.WARNING, logger="monitor.service.push_receiver"):
+        assert call(receiver.url, "POST", f"/iclock/cdata?SN={SN}&table=ATTLOG&Stamp=5", body) == (200, "OK")
+        receiver.store_held_uploads()
+    warnings = [r.getMessage() for r in caplog.records if r.name == "monitor.service.push_receiver"]
+    assert any(w.startswith(f"sanh (SN {SN}): 1 line(s) refused: line 201") for w in warnings), warnings
+    assert office.punch_count() == 200
+    assert office.push_device(SN)["lines_refused"] == 1
