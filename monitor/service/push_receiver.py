@@ -60,7 +60,7 @@ from monitor.engine.clock import in_zone, wall_time
 from monitor.errors import MonitorError, Refused
 from monitor.service.push_devices import record_results, store_held_uploads, unsent_result, wire_command
 from monitor.service.push_ingest import measure_push_offset, parse_attlog_for, store_attlog, store_operlog
-from monitor.service.push_workers import UploadWorkers, WorkerLost
+from monitor.service.push_workers import UploadWorkers, WorkerLost, another_job_waits
 from monitor.service.push_writer import Checkpointer, HandlerTimes, WriterGate
 from monitor.service.keys import open_store
 from monitor.store import Store
@@ -560,6 +560,18 @@ def _hold_upload(row: dict[str, Any], query: PushQuery, body: bytes, settings: P
         _job_now = None
 
 
+def _store_held_until_asked() -> int:
+    """Store the held uploads of accepted clocks, oldest first, until none is held or
+    another job waits for this worker (it goes next: a realtime punch waits for one
+    upload's storing at most); returns how many were stored."""
+    stored = 0
+    while _store_next_held():
+        stored += 1
+        if another_job_waits():
+            break
+    return stored
+
+
 def _store_next_held() -> bool:
     """Store the oldest upload held for an accepted clock, with the server's time when it
     came; ``False`` when none is held."""
@@ -651,29 +663,29 @@ class ReceiverServer:
         if self.workers is None:
             return 0
         stored = 0
-        while self.workers.run(_store_next_held):
-            stored += 1
+        while done := self.workers.run(_store_held_until_asked):
+            stored += done
         return stored
 
     def _store_held(self) -> None:
-        """Have the workers store the uploads held for accepted clocks, oldest first, one
-        job each (a realtime upload goes before the next one); when none is held, wait
-        for the next one announced, or look again every SPOOL_POLL_SECONDS."""
+        """Have the workers store the uploads held for accepted clocks, oldest first, in
+        jobs that give way to any other job (:func:`_store_held_until_asked`); when none
+        is held, wait for the next one announced, or look again every SPOOL_POLL_SECONDS."""
         assert self.workers is not None
         spooled = self.receiver.spooled
         while not self.stopping.is_set():
             spooled.clear()  # an upload held from now on wakes the wait below
             try:
-                stored = self.workers.run(_store_next_held)
+                stored = self.workers.run(_store_held_until_asked)
             except WorkerLost as exc:
                 # a new worker takes over; not at once, should this upload be what kills them
                 log.warning("push receiver: storing a held upload was cut short (it stays held; tried again in %.0f s): %s",
                             SPOOL_POLL_SECONDS, exc)
-                stored = False
+                stored = 0
             except (MonitorError, RuntimeError) as exc:
                 log.error("push receiver: a held upload could not be stored (it stays held; tried again in %.0f s): %s",
                           SPOOL_POLL_SECONDS, exc)
-                stored = False
+                stored = 0
             if not stored:
                 spooled.wait(SPOOL_POLL_SECONDS)
 

@@ -250,12 +250,32 @@ def _main(pipes: list[Connection], initializer: Callable[..., None], initargs: t
     serve(pipes, collect)
 
 
+# while serve() runs: whether a job other than the running one waits (see another_job_waits)
+_others_wait: Callable[[], bool] | None = None
+
+
+def another_job_waits() -> bool:
+    """Called from inside a job: whether another job waits for this worker (one that
+    came in and is not run yet). A job made of many steps (storing what is held, upload
+    after upload) stops at the next step then, and that job goes next."""
+    return _others_wait is not None and _others_wait()
+
+
 def serve(pipes: list[Connection], collect: Collect) -> None:
     """Take in the jobs that arrived, run the next one (:func:`next_job`), answer on the
     pipe it came by; return when every pipe is closed and nothing waits."""
+    global _others_wait
     open_pipes = list(pipes)
     waiting: list[Waiting] = []
     arrivals = 0
+
+    def others_wait() -> bool:
+        if waiting:
+            return True
+        idle = [pipe for pipe in open_pipes if all(entry.pipe is not pipe for entry in waiting)]
+        return bool(idle) and bool(wait(idle, timeout=0))
+
+    _others_wait = others_wait
     while open_pipes or waiting:
         # block only when there is nothing to run: a realtime punch that arrives while
         # batches wait goes before them, so it waits for one batch at most

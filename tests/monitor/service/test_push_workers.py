@@ -164,3 +164,25 @@ def test_a_worker_runs_an_urgent_job_before_the_batches_that_came_first() -> Non
     assert not worker.is_alive()  # every pipe closed: the worker ended
     assert answers == [(True, "batch 1"), (True, "batch 2"), (True, "realtime")]
     assert jobs.done == ["realtime", "batch 1", "batch 2"]
+
+
+@pytest.mark.parametrize("other", [True, False], ids=["another job waits", "alone"])
+def test_a_long_job_learns_that_another_waits(other: bool) -> None:
+    """serve() in a thread of this process: a job of many steps stops after its first
+    when another job came in meanwhile, and goes on to its end when none did."""
+    jobs.done.clear()
+    ours, theirs = zip(*(Pipe() for _ in range(2)))
+    ours[0].send_bytes(pickle.dumps((False, jobs.steps_until_asked, (1000,))))
+    if other:
+        ours[1].send_bytes(pickle.dumps((False, jobs.record, ("the other",))))
+    worker = threading.Thread(target=serve, args=(list(theirs), Collect()))
+    worker.start()
+    steps = pickle.loads(ours[0].recv_bytes())[:2]
+    if other:
+        assert pickle.loads(ours[1].recv_bytes())[:2] == (True, "the other")
+    for end in ours:
+        end.close()
+    worker.join(WAIT)
+    assert not worker.is_alive()
+    assert steps == (True, 1 if other else 1000)
+    assert jobs.done == (["the other"] if other else [])

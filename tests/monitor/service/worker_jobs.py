@@ -54,3 +54,15 @@ def hold(started: str, seconds: float) -> str:
     Path(started).write_text(str(os.getpid()), encoding="utf-8")
     time.sleep(seconds)
     return "finished"
+
+
+def steps_until_asked(limit: int) -> int:
+    """Up to ``limit`` steps of work, stopping after the step in which another job waits."""
+    from monitor.service.push_workers import another_job_waits
+
+    steps = 0
+    while steps < limit:
+        steps += 1
+        if another_job_waits():
+            break
+    return steps
