@@ -267,15 +267,20 @@ def serve(pipes: list[Connection], collect: Collect) -> None:
     global _others_wait
     open_pipes = list(pipes)
     waiting: list[Waiting] = []
-    arrivals = 0
 
     def others_wait() -> bool:
-        if waiting:
-            return True
-        idle = [pipe for pipe in open_pipes if all(entry.pipe is not pipe for entry in waiting)]
-        return bool(idle) and bool(wait(idle, timeout=0))
+        # the running job's own pipe brings nothing until it is answered (or it closed)
+        return bool(waiting) or bool(open_pipes and wait(open_pipes, timeout=0))
 
     _others_wait = others_wait
+    try:
+        _serve(open_pipes, waiting, collect)
+    finally:
+        _others_wait = None
+
+
+def _serve(open_pipes: list[Connection], waiting: list[Waiting], collect: Collect) -> None:
+    arrivals = 0
     while open_pipes or waiting:
         # block only when there is nothing to run: a realtime punch that arrives while
         # batches wait goes before them, so it waits for one batch at most
