@@ -29,8 +29,8 @@ import math
 import multiprocessing.util
 import threading
 import time
-from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -524,40 +524,47 @@ def start_upload_worker(config: Config) -> None:
     multiprocessing.util.Finalize(_worker_receiver, _worker_receiver.close, exitpriority=10)
 
 
+def _worker() -> PushReceiver:
+    if _worker_receiver is None:
+        raise RuntimeError("start_upload_worker was not run in this process")
+    return _worker_receiver
+
+
+@contextmanager
+def _server_time(now: datetime) -> Iterator[None]:
+    """The worker's clock reads ``now`` for the block: the server's time of the upload."""
+    global _job_now
+    _job_now = now
+    try:
+        yield
+    finally:
+        _job_now = None
+
+
 def _store_upload(row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
                   address: str | None, now: datetime) -> Reply:
     """Store one ATTLOG upload of an accepted clock, as the server's threads would."""
-    global _job_now
-    receiver = _worker_receiver
-    if receiver is None:
-        raise RuntimeError("start_upload_worker was not run in this process")
-    _job_now = now
+    receiver = _worker()
     try:
-        return receiver._attlog(receiver.store(), row, query, body, settings, address)
+        with _server_time(now):
+            return receiver._attlog(receiver.store(), row, query, body, settings, address)
     except Exception as exc:  # noqa: BLE001 - answered like the server's own threads answer
         return error_reply(exc, "POST /iclock/cdata")
-    finally:
-        _job_now = None
 
 
 def _hold_upload(row: dict[str, Any], query: PushQuery, body: bytes, settings: PushDeviceSettings,
                  address: str | None, now: datetime) -> Reply:
     """Hold a batch upload of an accepted clock for :func:`_store_next_held`; one that
     would take the clock over ``held_bytes_per_device`` is stored at once instead."""
-    global _job_now
-    receiver = _worker_receiver
-    if receiver is None:
-        raise RuntimeError("start_upload_worker was not run in this process")
-    _job_now = now
+    receiver = _worker()
     try:
-        store = receiver.store()
-        if receiver._hold(store, row, query, body, address):
-            return Reply(200, ok_reply())
-        return receiver._attlog(store, row, query, body, settings, address)
+        with _server_time(now):
+            store = receiver.store()
+            if receiver._hold(store, row, query, body, address):
+                return Reply(200, ok_reply())
+            return receiver._attlog(store, row, query, body, settings, address)
     except Exception as exc:  # noqa: BLE001 - answered like the server's own threads answer
         return error_reply(exc, "POST /iclock/cdata")
-    finally:
-        _job_now = None
 
 
 def _store_held_until_asked() -> int:
@@ -575,19 +582,13 @@ def _store_held_until_asked() -> int:
 def _store_next_held() -> bool:
     """Store the oldest upload held for an accepted clock, with the server's time when it
     came; ``False`` when none is held."""
-    global _job_now
-    receiver = _worker_receiver
-    if receiver is None:
-        raise RuntimeError("start_upload_worker was not run in this process")
+    receiver = _worker()
     store = receiver.store()
     held = store.next_spooled_upload()
     if held is None:
         return False
-    _job_now = datetime.fromisoformat(held["received_at"])
-    try:
+    with _server_time(datetime.fromisoformat(held["received_at"])):
         receiver.store_held(store, held)
-    finally:
-        _job_now = None
     return True
 
 
