@@ -124,6 +124,9 @@ class Supervisor:
         self.stop_event.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():  # it is a daemon thread: the process may still end
+                log.warning("%s: the reading thread did not stop within %.0f s (stuck in a read or a write?)",
+                            self.settings.id, timeout)
 
     @property
     def running(self) -> bool:

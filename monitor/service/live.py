@@ -107,6 +107,9 @@ class LiveCollector:
         self._wake.set()
         if self._drainer is not None:
             self._drainer.join(10)
+            if self._drainer.is_alive():
+                log.warning("live readers: the spool drain did not stop within 10 s (the database busy?); "
+                            "what it did not store stays in the spool for the next start")
         for spool in self.spools.values():
             spool.close()
 
